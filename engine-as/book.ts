@@ -1,0 +1,330 @@
+// Orders and the continuous double auction.
+//
+// Orders live in an arena indexed by the host's dense order id (id 0 = null).
+// Order record, 32 bytes at ordersPtr + id * 32:
+//   @0  next id in level FIFO   @4  prev id        @8  remaining shares (u32)
+//   @12 price (i32)             @16 shares of the creating message (u32)
+//   @20 level id                @24 state (u8)     @25 side (u8)
+// State: 0 unknown (token never used this day), 1 resting, 2 known but not resting.
+// Each level is a doubly linked FIFO, so a cancel unlinks in O(1) and a
+// reduce keeps queue position. Nothing is allocated per order: the arena grows
+// by doubling when the host uses an id beyond its capacity.
+//
+// After each command the BBO tuple (best bid, its volume, best ask, its volume,
+// next bid, next ask) is recomputed only if the command touched a level at
+// least as good as the second level of that side as last broadcast, and an
+// event is written only if the tuple differs from the last one.
+
+import { allocate, relocate } from "./heap";
+import {
+  EV_ACCEPTED, EV_BBO, EV_CANCELED, EV_EXECUTED, EV_REJECTED, EV_REPLACED,
+  REJECT_BAD_ID, REJECT_BAD_PRICE, REJECT_BAD_SIDE, REJECT_DUPLICATE_TOKEN,
+  REJECT_NOT_RESTING, REJECT_REPLACEMENT_USED, REJECT_UNKNOWN_TOKEN, emit,
+} from "./events";
+import {
+  BUY, MAX_PRICE, NONE, SELL, addLevelVolume, atLeastAsGood, bestAsk, bestBid,
+  inWindow, levelEmptied, levelFor, levelHead, levelOccupied, levelPrice, levelTail,
+  levelVolume, nextWorse, recentre, setLevelHead, setLevelTail,
+} from "./ladder";
+
+export const STATE_UNKNOWN: u8 = 0;
+export const STATE_RESTING: u8 = 1;
+export const STATE_DONE: u8 = 2;
+
+export const REASON_USER: i32 = 0x55; // 'U'
+export const REASON_IOC: i32 = 0x49; // 'I'
+
+export let ordersPtr: usize = 0;
+export let orderCapacity: i32 = 0;
+export let maxIdUsed: i32 = 0;
+export let restingCount: i32 = 0;
+let matchNumber: u64 = 0;
+
+// last BBO tuple written (or the empty book after a reset)
+let lastBb: i32 = 0;
+let lastVbb: i32 = 0;
+let lastBa: i32 = MAX_PRICE;
+let lastVba: i32 = 0;
+let lastNb: i32 = 0;
+let lastNa: i32 = MAX_PRICE;
+let dirty: bool = false;
+
+// @ts-ignore: decorator
+@inline function op(id: i32): usize { return ordersPtr + (<usize>id << 5); }
+// @ts-ignore: decorator
+@inline export function oNext(id: i32): i32 { return load<i32>(op(id)); }
+// @ts-ignore: decorator
+@inline function oPrev(id: i32): i32 { return load<i32>(op(id), 4); }
+// @ts-ignore: decorator
+@inline export function oShares(id: i32): u32 { return load<u32>(op(id), 8); }
+// @ts-ignore: decorator
+@inline export function oPrice(id: i32): i32 { return load<i32>(op(id), 12); }
+// @ts-ignore: decorator
+@inline function oCreated(id: i32): u32 { return load<u32>(op(id), 16); }
+// @ts-ignore: decorator
+@inline function oLevel(id: i32): i32 { return load<i32>(op(id), 20); }
+// @ts-ignore: decorator
+@inline export function oState(id: i32): u8 { return load<u8>(op(id), 24); }
+// @ts-ignore: decorator
+@inline function oSide(id: i32): i32 { return <i32>load<u8>(op(id), 25); }
+
+export function ordersInit(capacity: i32): void {
+  orderCapacity = capacity;
+  ordersPtr = allocate(<usize>capacity << 5);
+  maxIdUsed = 0;
+  restingCount = 0;
+}
+
+/** Makes id addressable; false (with a REJECTED event) if it is not a valid id. */
+function admitId(id: i32, other: i32): bool {
+  if (id <= 0) {
+    emit(EV_REJECTED | (REJECT_BAD_ID << 8), id, other, 0, 0, 0, 0);
+    return false;
+  }
+  if (id >= orderCapacity) {
+    let cap = orderCapacity << 1;
+    while (cap <= id) cap <<= 1;
+    ordersPtr = relocate(ordersPtr, <usize>orderCapacity << 5, <usize>cap << 5);
+    orderCapacity = cap;
+  }
+  if (id > maxIdUsed) maxIdUsed = id;
+  return true;
+}
+
+export function bookReset(): void {
+  memory.fill(ordersPtr, 0, <usize>(maxIdUsed + 1) << 5);
+  maxIdUsed = 0;
+  restingCount = 0;
+  matchNumber = 0;
+  lastBb = 0; lastVbb = 0; lastBa = MAX_PRICE; lastVba = 0; lastNb = 0; lastNa = MAX_PRICE;
+  dirty = false;
+}
+
+// ---------------------------------------------------------------- BBO
+
+// @ts-ignore: decorator
+@inline function touch(side: i32, price: i32): void {
+  if (atLeastAsGood(side, price, side == BUY ? lastNb : lastNa)) dirty = true;
+}
+
+function clampVolume(v: u64): i32 {
+  return v > <u64>0xffffffff ? -1 : <i32><u32>v;
+}
+
+/** Writes a BBO event if the tuple changed since the last one. */
+export function publishBbo(): void {
+  if (!dirty) return;
+  dirty = false;
+  let bb = 0, vbb = 0, nb = 0;
+  const b = bestBid;
+  if (b != NONE) {
+    bb = levelPrice(b);
+    vbb = clampVolume(levelVolume(b));
+    const n = nextWorse(BUY, bb);
+    if (n != NONE) nb = levelPrice(n);
+  }
+  let ba = MAX_PRICE, vba = 0, na = MAX_PRICE;
+  const a = bestAsk;
+  if (a != NONE) {
+    ba = levelPrice(a);
+    vba = clampVolume(levelVolume(a));
+    const n = nextWorse(SELL, ba);
+    if (n != NONE) na = levelPrice(n);
+  }
+  if (bb == lastBb && vbb == lastVbb && ba == lastBa && vba == lastVba && nb == lastNb && na == lastNa) return;
+  lastBb = bb; lastVbb = vbb; lastBa = ba; lastVba = vba; lastNb = nb; lastNa = na;
+  emit(EV_BBO, bb, vbb, ba, vba, nb, na);
+}
+
+// ---------------------------------------------------------------- book edits
+
+function rest(id: i32, side: i32, price: i32, shares: u32): void {
+  if (restingCount == 0 && !inWindow(price) && price > 0 && price < MAX_PRICE) recentre(price);
+  const l = levelFor(side, price);
+  const p = op(id);
+  const tail = levelTail(l);
+  store<i32>(p, 0);
+  store<i32>(p, tail, 4);
+  store<u32>(p, shares, 8);
+  store<i32>(p, l, 20);
+  store<u8>(p, STATE_RESTING, 24);
+  if (tail == 0) {
+    setLevelHead(l, id);
+    setLevelTail(l, id);
+    levelOccupied(side, l, price);
+  } else {
+    store<i32>(op(tail), id);
+    setLevelTail(l, id);
+  }
+  addLevelVolume(l, <i64>shares);
+  restingCount++;
+  touch(side, price);
+}
+
+/** Takes a resting order out of its level; its record keeps price and side. */
+function unlink(id: i32): void {
+  const l = oLevel(id);
+  const prev = oPrev(id);
+  const next = oNext(id);
+  if (prev == 0) setLevelHead(l, next); else store<i32>(op(prev), next);
+  if (next == 0) setLevelTail(l, prev); else store<i32>(op(next), prev, 4);
+  addLevelVolume(l, -<i64>oShares(id));
+  store<u32>(op(id), 0, 8);
+  store<u8>(op(id), STATE_DONE, 24);
+  restingCount--;
+  const side = oSide(id);
+  const price = oPrice(id);
+  if (prev == 0 && next == 0) levelEmptied(side, l, price);
+  touch(side, price);
+}
+
+/**
+ * Fills an incoming order of `side` at limit `price` against the opposite
+ * side, best level first, FIFO within a level, each fill at the resting
+ * level's price. Returns the shares left over.
+ */
+function take(aggressor: i32, side: i32, price: i32, shares: u32): u32 {
+  const other = side ^ 1;
+  let left = shares;
+  while (left != 0) {
+    const l = other == BUY ? bestBid : bestAsk;
+    if (l == NONE) break;
+    const lp = levelPrice(l);
+    if (!atLeastAsGood(other, lp, price)) break;
+    let id = levelHead(l);
+    let filled: u64 = 0;
+    while (id != 0 && left != 0) {
+      const rs = oShares(id);
+      const q = rs < left ? rs : left;
+      emit(EV_EXECUTED, aggressor, id, <i32>q, lp, <i32>matchNumber, <i32>(matchNumber >> 32));
+      matchNumber++;
+      left -= q;
+      filled += q;
+      if (q == rs) {
+        const next = oNext(id);
+        const p = op(id);
+        store<u32>(p, 0, 8);
+        store<u8>(p, STATE_DONE, 24);
+        restingCount--;
+        id = next;
+      } else {
+        store<u32>(op(id), rs - q, 8);
+      }
+    }
+    addLevelVolume(l, -<i64>filled);
+    dirty = true;
+    if (id == 0) {
+      setLevelHead(l, 0);
+      setLevelTail(l, 0);
+      levelEmptied(other, l, lp);
+    } else {
+      setLevelHead(l, id);
+      store<i32>(op(id), 0, 4);
+    }
+  }
+  return left;
+}
+
+/** Matches, then rests or (IOC) discards the remainder. True if it rests. */
+function place(id: i32, side: i32, price: i32, shares: u32, ioc: bool): bool {
+  const left = take(id, side, price, shares);
+  if (left == 0) return false;
+  if (ioc) {
+    emit(EV_CANCELED | (REASON_IOC << 8), id, <i32>left, 0, 0, 0, 0);
+    return false;
+  }
+  rest(id, side, price, left);
+  return true;
+}
+
+function record(id: i32, side: i32, price: i32, created: u32): void {
+  const p = op(id);
+  store<i32>(p, price, 12);
+  store<u32>(p, created, 16);
+  store<u8>(p, STATE_DONE, 24);
+  store<u8>(p, <u8>side, 25);
+}
+
+// ---------------------------------------------------------------- commands
+
+export function enterOrder(id: i32, side: i32, price: i32, shares: u32, tif: u32): void {
+  if (!admitId(id, 0)) return;
+  if (oState(id) != STATE_UNKNOWN) {
+    emit(EV_REJECTED | (REJECT_DUPLICATE_TOKEN << 8), id, 0, 0, 0, 0, 0);
+    return;
+  }
+  if (side != BUY && side != SELL) {
+    emit(EV_REJECTED | (REJECT_BAD_SIDE << 8), id, side, 0, 0, 0, 0);
+    return;
+  }
+  if (price < 0) {
+    emit(EV_REJECTED | (REJECT_BAD_PRICE << 8), id, price, 0, 0, 0, 0);
+    return;
+  }
+  emit(EV_ACCEPTED | (side << 16), id, side, <i32>shares, price, <i32>tif, 0);
+  record(id, side, price, shares);
+  place(id, side, price, shares, tif == 0);
+}
+
+export function cancelOrder(id: i32, remaining: u32, reason: i32): void {
+  if (id <= 0 || id >= orderCapacity || oState(id) == STATE_UNKNOWN) {
+    emit(EV_REJECTED | (REJECT_UNKNOWN_TOKEN << 8), id, 0, 0, 0, 0, 0);
+    return;
+  }
+  if (oState(id) != STATE_RESTING) {
+    emit(EV_REJECTED | (REJECT_NOT_RESTING << 8), id, 0, 0, 0, 0, 0);
+    return;
+  }
+  const cur = oShares(id);
+  const head = EV_CANCELED | ((reason & 0xff) << 8) | (oSide(id) << 16);
+  if (remaining >= cur) {
+    emit(head, id, 0, 0, 0, 0, 0);
+  } else if (remaining == 0) {
+    unlink(id);
+    emit(head, id, <i32>cur, 0, 0, 0, 0);
+  } else {
+    store<u32>(op(id), remaining, 8);
+    addLevelVolume(oLevel(id), -<i64>(cur - remaining));
+    touch(oSide(id), oPrice(id));
+    emit(head, id, <i32>(cur - remaining), 0, 0, 0, 0);
+  }
+}
+
+export function replaceOrder(oldId: i32, newId: i32, shares: u32, price: i32, tif: u32): void {
+  if (oldId <= 0 || oldId >= orderCapacity || oState(oldId) == STATE_UNKNOWN) {
+    emit(EV_REJECTED | (REJECT_UNKNOWN_TOKEN << 8), oldId, newId, 0, 0, 0, 0);
+    return;
+  }
+  if (!admitId(newId, oldId)) return;
+  if (oState(newId) != STATE_UNKNOWN) {
+    emit(EV_REJECTED | (REJECT_REPLACEMENT_USED << 8), oldId, newId, 0, 0, 0, 0);
+    return;
+  }
+  if (oState(oldId) != STATE_RESTING) {
+    emit(EV_REJECTED | (REJECT_NOT_RESTING << 8), oldId, newId, 0, 0, 0, 0);
+    return;
+  }
+  if (price < 0) {
+    emit(EV_REJECTED | (REJECT_BAD_PRICE << 8), oldId, newId, price, 0, 0, 0);
+    return;
+  }
+  const side = oSide(oldId);
+  const remaining = oShares(oldId);
+  unlink(oldId);
+  // upstream arithmetic: the replace states a new total; shares already
+  // executed since the creating message are not owed again
+  const liable = <i64>remaining + <i64>shares - <i64>oCreated(oldId);
+  if (liable <= 0) {
+    emit(EV_CANCELED | (REASON_USER << 8) | (side << 16), oldId, <i32>remaining, 0, 0, 0, 0);
+    return;
+  }
+  record(newId, side, price, shares);
+  const ev = emit(EV_REPLACED | (side << 16), newId, oldId, <i32>liable, price, 0, <i32>tif);
+  if (place(newId, side, price, <u32>liable, tif == 0)) store<i32>(ev, 1, 20);
+}
+
+/** Remaining shares of a resting order, or -1 if it is not resting. */
+export function restingShares(id: i32): i64 {
+  if (id <= 0 || id >= orderCapacity || oState(id) != STATE_RESTING) return -1;
+  return <i64>oShares(id);
+}
