@@ -47,7 +47,10 @@ let lastBa: i32 = MAX_PRICE;
 let lastVba: i32 = 0;
 let lastNb: i32 = 0;
 let lastNa: i32 = MAX_PRICE;
-let dirty: bool = false;
+// Which parts of the tuple may have changed: bit 0/1 the bid/ask side,
+// bit 2/3 the bid/ask level structure (a level at least as good as the second
+// one appeared or vanished, so the next price must be searched again).
+let dirty: i32 = 0;
 
 // @ts-ignore: decorator
 @inline function op(id: i32): usize { return ordersPtr + (<usize>id << 5); }
@@ -97,14 +100,16 @@ export function bookReset(): void {
   restingCount = 0;
   matchNumber = 0;
   lastBb = 0; lastVbb = 0; lastBa = MAX_PRICE; lastVba = 0; lastNb = 0; lastNa = MAX_PRICE;
-  dirty = false;
+  dirty = 0;
 }
 
 // ---------------------------------------------------------------- BBO
 
 // @ts-ignore: decorator
-@inline function touch(side: i32, price: i32): void {
-  if (atLeastAsGood(side, price, side == BUY ? lastNb : lastNa)) dirty = true;
+@inline function touch(side: i32, price: i32, structural: bool): void {
+  if (atLeastAsGood(side, price, side == BUY ? lastNb : lastNa)) {
+    dirty |= (1 | (<i32>structural << 2)) << side;
+  }
 }
 
 function clampVolume(v: u64): i32 {
@@ -113,27 +118,46 @@ function clampVolume(v: u64): i32 {
 
 /** Writes a BBO event if the tuple changed since the last one. */
 export function publishBbo(): void {
-  if (!dirty) return;
-  dirty = false;
-  let bb = 0, vbb = 0, nb = 0;
-  const b = bestBid;
-  if (b != NONE) {
-    bb = levelPrice(b);
-    vbb = clampVolume(levelVolume(b));
-    const n = nextWorse(BUY, bb);
-    if (n != NONE) nb = levelPrice(n);
+  if (dirty == 0) return;
+  let changed = false;
+  if (dirty & 1) {
+    let bb = 0, vbb = 0, nb = 0;
+    const b = bestBid;
+    if (b != NONE) {
+      bb = levelPrice(b);
+      vbb = clampVolume(levelVolume(b));
+      if (dirty & 4) {
+        const n = nextWorse(BUY, bb);
+        if (n != NONE) nb = levelPrice(n);
+      } else {
+        nb = lastNb;
+      }
+    }
+    if (bb != lastBb || vbb != lastVbb || nb != lastNb) {
+      lastBb = bb; lastVbb = vbb; lastNb = nb;
+      changed = true;
+    }
   }
-  let ba = MAX_PRICE, vba = 0, na = MAX_PRICE;
-  const a = bestAsk;
-  if (a != NONE) {
-    ba = levelPrice(a);
-    vba = clampVolume(levelVolume(a));
-    const n = nextWorse(SELL, ba);
-    if (n != NONE) na = levelPrice(n);
+  if (dirty & 2) {
+    let ba = MAX_PRICE, vba = 0, na = MAX_PRICE;
+    const a = bestAsk;
+    if (a != NONE) {
+      ba = levelPrice(a);
+      vba = clampVolume(levelVolume(a));
+      if (dirty & 8) {
+        const n = nextWorse(SELL, ba);
+        if (n != NONE) na = levelPrice(n);
+      } else {
+        na = lastNa;
+      }
+    }
+    if (ba != lastBa || vba != lastVba || na != lastNa) {
+      lastBa = ba; lastVba = vba; lastNa = na;
+      changed = true;
+    }
   }
-  if (bb == lastBb && vbb == lastVbb && ba == lastBa && vba == lastVba && nb == lastNb && na == lastNa) return;
-  lastBb = bb; lastVbb = vbb; lastBa = ba; lastVba = vba; lastNb = nb; lastNa = na;
-  emit(EV_BBO, bb, vbb, ba, vba, nb, na);
+  dirty = 0;
+  if (changed) emit(EV_BBO, lastBb, lastVbb, lastBa, lastVba, lastNb, lastNa);
 }
 
 // ---------------------------------------------------------------- book edits
@@ -158,7 +182,7 @@ function rest(id: i32, side: i32, price: i32, shares: u32): void {
   }
   addLevelVolume(l, <i64>shares);
   restingCount++;
-  touch(side, price);
+  touch(side, price, tail == 0);
 }
 
 /** Takes a resting order out of its level; its record keeps price and side. */
@@ -174,8 +198,9 @@ function unlink(id: i32): void {
   restingCount--;
   const side = oSide(id);
   const price = oPrice(id);
-  if (prev == 0 && next == 0) levelEmptied(side, l, price);
-  touch(side, price);
+  const emptied = prev == 0 && next == 0;
+  if (emptied) levelEmptied(side, l, price);
+  touch(side, price, emptied);
 }
 
 /**
@@ -212,7 +237,7 @@ function take(aggressor: i32, side: i32, price: i32, shares: u32): u32 {
       }
     }
     addLevelVolume(l, -<i64>filled);
-    dirty = true;
+    dirty |= (id == 0 ? 5 : 1) << other;
     if (id == 0) {
       setLevelHead(l, 0);
       setLevelTail(l, 0);
@@ -285,7 +310,7 @@ export function cancelOrder(id: i32, remaining: u32, reason: i32): void {
   } else {
     store<u32>(op(id), remaining, 8);
     addLevelVolume(oLevel(id), -<i64>(cur - remaining));
-    touch(oSide(id), oPrice(id));
+    touch(oSide(id), oPrice(id), false);
     emit(head, id, <i32>(cur - remaining), 0, 0, 0, 0);
   }
 }

@@ -39,7 +39,9 @@ export function init(orderCapacityHint: i32, eventCapacityHint: i32, commandCapa
 
 // A command can produce one EXECUTED per resting order plus a handful of others.
 // @ts-ignore: decorator
-@inline function reserve(): void { eventsReserve(restingCount + 4); }
+@inline function reserve(): void {
+  if (eventCount + restingCount + 4 > eventCapacity) eventsReserve(restingCount + 4);
+}
 
 export function enter(id: i32, side: i32, price: i32, shares: u32, tif: u32): i32 {
   eventsClear();

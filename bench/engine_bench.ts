@@ -1,0 +1,254 @@
+/**
+ * `deno task bench:engine` — throughput and latency of the WebAssembly book.
+ *
+ * Workloads, each through the public TS API (BookCore) with every event
+ * produced and read back (the executed shares are summed from the events):
+ *   quantcup        the QuantCup contest feed, 200 replays, book reset before each
+ *   quantcup-batch  the same feed written into WASM memory and run in batches
+ *   leeps           a Leeps-like market (see leeps_workload.ts)
+ * The baseline is npm:nodejs-order-book on the same messages in the same
+ * process. Throughput is timed over whole replays; latency per 10-message
+ * batch (p50/p99, clock cost subtracted) in a separate pass.
+ *
+ * Usage: deno task bench:engine [--feed PATH] [--replays N] [--quick]
+ * The last line printed is one JSON object with the results.
+ */
+
+import process from "node:process";
+import { OrderBook as BaselineBook } from "nodejs-order-book";
+import { BookCore, EV_EXECUTED } from "../engine-wasm/mod.ts";
+import { parseQuantcupFeed } from "./quantcup_feed.ts";
+import { DEFAULT_LEEPS, leepsWorkload } from "./leeps_workload.ts";
+import { OP_CANCEL, OP_ENTER, type Workload } from "./workload.ts";
+
+interface Args {
+  feed: string;
+  replays: number;
+  quick: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = {
+    feed: new URL("../../shared/bench/quantcup_feed.csv", import.meta.url).pathname,
+    replays: 200,
+    quick: false,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--feed") args.feed = argv[++i];
+    else if (a === "--replays") args.replays = Number(argv[++i]);
+    else if (a === "--quick") args.quick = true;
+    else throw new Error(`unknown argument ${a}; usage: bench:engine [--feed PATH] [--replays N] [--quick]`);
+  }
+  if (!Number.isInteger(args.replays) || args.replays < 1) throw new Error("--replays must be a positive integer");
+  if (args.quick) args.replays = Math.min(args.replays, 10);
+  return args;
+}
+
+// ------------------------------------------------------------------ engine
+
+/** Sums executed shares over the events of the last command. */
+function executedShares(book: BookCore, n: number): number {
+  let s = 0;
+  for (let k = 0; k < n; k++) if (book.event(k) === EV_EXECUTED) s += book.word(k, 3);
+  return s;
+}
+
+/** Sends messages [from, to) one call each; returns the shares executed. */
+function engineMessages(book: BookCore, w: Workload, from: number, to: number): number {
+  const { op, id, newId, side, price, shares, tif } = w;
+  let traded = 0;
+  for (let i = from; i < to; i++) {
+    const o = op[i];
+    const n = o === OP_ENTER
+      ? book.enter(id[i], side[i], price[i], shares[i], tif[i])
+      : o === OP_CANCEL
+      ? book.cancel(id[i], shares[i])
+      : book.replace(id[i], newId[i], shares[i], price[i], tif[i]);
+    for (let k = 0; k < n; k++) if (book.event(k) === EV_EXECUTED) traded += book.word(k, 3);
+  }
+  return traded;
+}
+
+function engineReplay(book: BookCore, w: Workload): number {
+  book.reset();
+  return engineMessages(book, w, 0, w.length);
+}
+
+function engineBatchReplay(book: BookCore, w: Workload): number {
+  book.reset();
+  let traded = 0;
+  const cap = book.commandCapacity;
+  for (let start = 0; start < w.length; start += cap) {
+    const end = Math.min(w.length, start + cap);
+    for (let i = start, j = 0; i < end; i++, j++) {
+      const op = w.op[i];
+      if (op === OP_ENTER) book.setEnter(j, w.id[i], w.side[i], w.price[i], w.shares[i], w.tif[i]);
+      else if (op === OP_CANCEL) book.setCancel(j, w.id[i], w.shares[i]);
+      else book.setReplace(j, w.id[i], w.newId[i], w.shares[i], w.price[i], w.tif[i]);
+    }
+    traded += executedShares(book, book.run(end - start));
+  }
+  return traded;
+}
+
+// ---------------------------------------------------------------- baseline
+
+interface BaselineResult {
+  done?: { size: number }[];
+  partialQuantityProcessed?: number;
+}
+
+function baselineReplay(w: Workload, ids: string[]): number {
+  const ob = new BaselineBook();
+  let traded = 0;
+  const count = (r: unknown) => {
+    const res = r as BaselineResult;
+    traded += res.partialQuantityProcessed ?? 0;
+    for (const d of res.done ?? []) traded += d.size;
+  };
+  for (let i = 0; i < w.length; i++) {
+    const op = w.op[i];
+    if (op === OP_CANCEL) {
+      ob.cancel(ids[w.id[i]]);
+      continue;
+    }
+    let id = w.id[i];
+    if (op !== OP_ENTER) {
+      ob.cancel(ids[id]);
+      id = w.newId[i];
+    }
+    count(ob.limit({
+      id: ids[id],
+      side: w.side[i] === 0 ? "buy" : "sell",
+      size: w.shares[i],
+      price: w.price[i],
+      timeInForce: w.tif[i] === 0 ? "IOC" : "GTC",
+    } as Parameters<BaselineBook["limit"]>[0]));
+  }
+  return traded;
+}
+
+// ------------------------------------------------------------------ timing
+
+function throughput(messages: number, replays: number, run: () => number): { perSecond: number; checksum: number } {
+  run(); // warm up the JIT on one whole replay
+  let checksum = 0;
+  const t0 = performance.now();
+  for (let r = 0; r < replays; r++) checksum += run();
+  const seconds = (performance.now() - t0) / 1000;
+  return { perSecond: (messages * replays) / seconds, checksum };
+}
+
+function quantile(sorted: Float64Array, q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+/** Clock cost of one hrtime pair, to subtract from each sample. */
+function clockCost(): number {
+  const s = new Float64Array(100_000);
+  for (let i = 0; i < s.length; i++) {
+    const a = process.hrtime.bigint();
+    s[i] = Number(process.hrtime.bigint() - a);
+  }
+  return quantile(s.sort(), 0.5);
+}
+
+/** p50/p99 of 10-message batches over `replays` replays, in ns. */
+function latency(
+  w: Workload,
+  replays: number,
+  reset: () => void,
+  batch: (from: number, to: number) => void,
+): { p50: number; p99: number } {
+  const per = Math.floor(w.length / 10);
+  const samples = new Float64Array(per * replays);
+  let k = 0;
+  for (let r = 0; r < replays; r++) {
+    reset();
+    for (let b = 0; b < per; b++) {
+      const a = process.hrtime.bigint();
+      batch(b * 10, b * 10 + 10);
+      samples[k++] = Number(process.hrtime.bigint() - a);
+    }
+  }
+  const cost = clockCost();
+  samples.sort();
+  return {
+    p50: Math.max(0, Math.round(quantile(samples, 0.5) - cost)),
+    p99: Math.max(0, Math.round(quantile(samples, 0.99) - cost)),
+  };
+}
+
+// -------------------------------------------------------------------- main
+
+interface Result {
+  workload: string;
+  engine_msgs_per_s: number;
+  baseline_msgs_per_s: number;
+  ratio: number;
+  engine_p50_ns: number;
+  engine_p99_ns: number;
+}
+
+async function main() {
+  const args = parseArgs(Deno.args);
+  const quantcup = parseQuantcupFeed(await Deno.readTextFile(args.feed));
+  const leeps = await leepsWorkload(args.quick ? { ...DEFAULT_LEEPS, seconds: 300 } : DEFAULT_LEEPS);
+  const leepsReplays = Math.max(1, Math.round(args.replays * quantcup.length / leeps.length));
+  const baselineReplays = args.quick ? 1 : 5;
+  const book = await BookCore.create({
+    initialOrders: Math.max(quantcup.maxId, leeps.maxId) + 1,
+    initialEvents: 1 << 16,
+    commandCapacity: 4096,
+  });
+
+  const results: Result[] = [];
+  const report = (r: Result, w: Workload, replays: number, checksum: number, base: number) => {
+    results.push(r);
+    console.log(
+      `${r.workload.padEnd(15)} ${w.length} msgs x ${replays}: engine ${(r.engine_msgs_per_s / 1e6).toFixed(2)}M msgs/s, ` +
+        `baseline ${(r.baseline_msgs_per_s / 1e6).toFixed(3)}M msgs/s, ratio ${r.ratio.toFixed(1)}, ` +
+        `p50 ${r.engine_p50_ns} ns, p99 ${r.engine_p99_ns} ns per 10 msgs; shares traded ${checksum / replays} (baseline ${base})`,
+    );
+  };
+
+  for (const [name, w, replays, batch] of [
+    ["quantcup", quantcup, args.replays, false],
+    ["quantcup-batch", quantcup, args.replays, true],
+    ["leeps", leeps, leepsReplays, false],
+  ] as const) {
+    const ids = Array.from({ length: w.maxId + 1 }, (_, i) => `o${i}`);
+    // the engine first, so the baseline's garbage is not collected on its time
+    const engine = throughput(
+      w.length,
+      replays,
+      batch ? () => engineBatchReplay(book, w) : () => engineReplay(book, w),
+    );
+    const base = throughput(w.length, baselineReplays, () => baselineReplay(w, ids));
+    const lat = batch
+      ? latency(w, Math.min(replays, 20), () => book.reset(), (from, to) => {
+        for (let i = from, j = 0; i < to; i++, j++) {
+          const op = w.op[i];
+          if (op === OP_ENTER) book.setEnter(j, w.id[i], w.side[i], w.price[i], w.shares[i], w.tif[i]);
+          else if (op === OP_CANCEL) book.setCancel(j, w.id[i], w.shares[i]);
+          else book.setReplace(j, w.id[i], w.newId[i], w.shares[i], w.price[i], w.tif[i]);
+        }
+        executedShares(book, book.run(to - from));
+      })
+      : latency(w, Math.min(replays, 20), () => book.reset(), (from, to) => {
+        engineMessages(book, w, from, to);
+      });
+    report({
+      workload: name,
+      engine_msgs_per_s: Math.round(engine.perSecond),
+      baseline_msgs_per_s: Math.round(base.perSecond),
+      ratio: Math.round((engine.perSecond / base.perSecond) * 10) / 10,
+      engine_p50_ns: lat.p50,
+      engine_p99_ns: lat.p99,
+    }, w, replays, engine.checksum, base.checksum / baselineReplays);
+  }
+  console.log(JSON.stringify({ results }));
+}
+
+if (import.meta.main) await main();
