@@ -29,7 +29,8 @@ interface Args {
 
 function parseArgs(argv: string[]): Args {
   const args: Args = {
-    feed: new URL("../../shared/bench/quantcup_feed.csv", import.meta.url).pathname,
+    feed:
+      new URL("../../shared/bench/quantcup_feed.csv", import.meta.url).pathname,
     replays: 200,
     quick: false,
   };
@@ -38,9 +39,13 @@ function parseArgs(argv: string[]): Args {
     if (a === "--feed") args.feed = argv[++i];
     else if (a === "--replays") args.replays = Number(argv[++i]);
     else if (a === "--quick") args.quick = true;
-    else throw new Error(`unknown argument ${a}; usage: bench:engine [--feed PATH] [--replays N] [--quick]`);
+    else {throw new Error(
+        `unknown argument ${a}; usage: bench:engine [--feed PATH] [--replays N] [--quick]`,
+      );}
   }
-  if (!Number.isInteger(args.replays) || args.replays < 1) throw new Error("--replays must be a positive integer");
+  if (!Number.isInteger(args.replays) || args.replays < 1) {
+    throw new Error("--replays must be a positive integer");
+  }
   if (args.quick) args.replays = Math.min(args.replays, 10);
   return args;
 }
@@ -50,12 +55,19 @@ function parseArgs(argv: string[]): Args {
 /** Sums executed shares over the events of the last command. */
 function executedShares(book: BookCore, n: number): number {
   let s = 0;
-  for (let k = 0; k < n; k++) if (book.event(k) === EV_EXECUTED) s += book.word(k, 3);
+  for (let k = 0; k < n; k++) {
+    if (book.event(k) === EV_EXECUTED) s += book.word(k, 3);
+  }
   return s;
 }
 
 /** Sends messages [from, to) one call each; returns the shares executed. */
-function engineMessages(book: BookCore, w: Workload, from: number, to: number): number {
+function engineMessages(
+  book: BookCore,
+  w: Workload,
+  from: number,
+  to: number,
+): number {
   const { op, id, newId, side, price, shares, tif } = w;
   let traded = 0;
   for (let i = from; i < to; i++) {
@@ -65,7 +77,9 @@ function engineMessages(book: BookCore, w: Workload, from: number, to: number): 
       : o === OP_CANCEL
       ? book.cancel(id[i], shares[i])
       : book.replace(id[i], newId[i], shares[i], price[i], tif[i]);
-    for (let k = 0; k < n; k++) if (book.event(k) === EV_EXECUTED) traded += book.word(k, 3);
+    for (let k = 0; k < n; k++) {
+      if (book.event(k) === EV_EXECUTED) traded += book.word(k, 3);
+    }
   }
   return traded;
 }
@@ -83,9 +97,17 @@ function engineBatchReplay(book: BookCore, w: Workload): number {
     const end = Math.min(w.length, start + cap);
     for (let i = start, j = 0; i < end; i++, j++) {
       const op = w.op[i];
-      if (op === OP_ENTER) book.setEnter(j, w.id[i], w.side[i], w.price[i], w.shares[i], w.tif[i]);
-      else if (op === OP_CANCEL) book.setCancel(j, w.id[i], w.shares[i]);
-      else book.setReplace(j, w.id[i], w.newId[i], w.shares[i], w.price[i], w.tif[i]);
+      if (op === OP_ENTER) {
+        book.setEnter(j, w.id[i], w.side[i], w.price[i], w.shares[i], w.tif[i]);
+      } else if (op === OP_CANCEL) book.setCancel(j, w.id[i], w.shares[i]);
+      else {book.setReplace(
+          j,
+          w.id[i],
+          w.newId[i],
+          w.shares[i],
+          w.price[i],
+          w.tif[i],
+        );}
     }
     traded += executedShares(book, book.run(end - start));
   }
@@ -118,20 +140,26 @@ function baselineReplay(w: Workload, ids: string[]): number {
       ob.cancel(ids[id]);
       id = w.newId[i];
     }
-    count(ob.limit({
-      id: ids[id],
-      side: w.side[i] === 0 ? "buy" : "sell",
-      size: w.shares[i],
-      price: w.price[i],
-      timeInForce: w.tif[i] === 0 ? "IOC" : "GTC",
-    } as Parameters<BaselineBook["limit"]>[0]));
+    count(ob.limit(
+      {
+        id: ids[id],
+        side: w.side[i] === 0 ? "buy" : "sell",
+        size: w.shares[i],
+        price: w.price[i],
+        timeInForce: w.tif[i] === 0 ? "IOC" : "GTC",
+      } as Parameters<BaselineBook["limit"]>[0],
+    ));
   }
   return traded;
 }
 
 // ------------------------------------------------------------------ timing
 
-function throughput(messages: number, replays: number, run: () => number): { perSecond: number; checksum: number } {
+function throughput(
+  messages: number,
+  replays: number,
+  run: () => number,
+): { perSecond: number; checksum: number } {
   run(); // warm up the JIT on one whole replay
   let checksum = 0;
   const t0 = performance.now();
@@ -194,8 +222,13 @@ interface Result {
 async function main() {
   const args = parseArgs(Deno.args);
   const quantcup = parseQuantcupFeed(await Deno.readTextFile(args.feed));
-  const leeps = await leepsWorkload(args.quick ? { ...DEFAULT_LEEPS, seconds: 300 } : DEFAULT_LEEPS);
-  const leepsReplays = Math.max(1, Math.round(args.replays * quantcup.length / leeps.length));
+  const leeps = await leepsWorkload(
+    args.quick ? { ...DEFAULT_LEEPS, seconds: 300 } : DEFAULT_LEEPS,
+  );
+  const leepsReplays = Math.max(
+    1,
+    Math.round(args.replays * quantcup.length / leeps.length),
+  );
   const baselineReplays = args.quick ? 1 : 5;
   const book = await BookCore.create({
     initialOrders: Math.max(quantcup.maxId, leeps.maxId) + 1,
@@ -204,20 +237,34 @@ async function main() {
   });
 
   const results: Result[] = [];
-  const report = (r: Result, w: Workload, replays: number, checksum: number, base: number) => {
+  const report = (
+    r: Result,
+    w: Workload,
+    replays: number,
+    checksum: number,
+    base: number,
+  ) => {
     results.push(r);
     console.log(
-      `${r.workload.padEnd(15)} ${w.length} msgs x ${replays}: engine ${(r.engine_msgs_per_s / 1e6).toFixed(2)}M msgs/s, ` +
-        `baseline ${(r.baseline_msgs_per_s / 1e6).toFixed(3)}M msgs/s, ratio ${r.ratio.toFixed(1)}, ` +
-        `p50 ${r.engine_p50_ns} ns, p99 ${r.engine_p99_ns} ns per 10 msgs; shares traded ${checksum / replays} (baseline ${base})`,
+      `${r.workload.padEnd(15)} ${w.length} msgs x ${replays}: engine ${
+        (r.engine_msgs_per_s / 1e6).toFixed(2)
+      }M msgs/s, ` +
+        `baseline ${(r.baseline_msgs_per_s / 1e6).toFixed(3)}M msgs/s, ratio ${
+          r.ratio.toFixed(1)
+        }, ` +
+        `p50 ${r.engine_p50_ns} ns, p99 ${r.engine_p99_ns} ns per 10 msgs; shares traded ${
+          checksum / replays
+        } (baseline ${base})`,
     );
   };
 
-  for (const [name, w, replays, batch] of [
-    ["quantcup", quantcup, args.replays, false],
-    ["quantcup-batch", quantcup, args.replays, true],
-    ["leeps", leeps, leepsReplays, false],
-  ] as const) {
+  for (
+    const [name, w, replays, batch] of [
+      ["quantcup", quantcup, args.replays, false],
+      ["quantcup-batch", quantcup, args.replays, true],
+      ["leeps", leeps, leepsReplays, false],
+    ] as const
+  ) {
     const ids = Array.from({ length: w.maxId + 1 }, (_, i) => `o${i}`);
     // the engine first, so the baseline's garbage is not collected on its time
     const engine = throughput(
@@ -225,28 +272,53 @@ async function main() {
       replays,
       batch ? () => engineBatchReplay(book, w) : () => engineReplay(book, w),
     );
-    const base = throughput(w.length, baselineReplays, () => baselineReplay(w, ids));
+    const base = throughput(
+      w.length,
+      baselineReplays,
+      () => baselineReplay(w, ids),
+    );
     const lat = batch
       ? latency(w, Math.min(replays, 20), () => book.reset(), (from, to) => {
         for (let i = from, j = 0; i < to; i++, j++) {
           const op = w.op[i];
-          if (op === OP_ENTER) book.setEnter(j, w.id[i], w.side[i], w.price[i], w.shares[i], w.tif[i]);
-          else if (op === OP_CANCEL) book.setCancel(j, w.id[i], w.shares[i]);
-          else book.setReplace(j, w.id[i], w.newId[i], w.shares[i], w.price[i], w.tif[i]);
+          if (op === OP_ENTER) {
+            book.setEnter(
+              j,
+              w.id[i],
+              w.side[i],
+              w.price[i],
+              w.shares[i],
+              w.tif[i],
+            );
+          } else if (op === OP_CANCEL) book.setCancel(j, w.id[i], w.shares[i]);
+          else {book.setReplace(
+              j,
+              w.id[i],
+              w.newId[i],
+              w.shares[i],
+              w.price[i],
+              w.tif[i],
+            );}
         }
         executedShares(book, book.run(to - from));
       })
       : latency(w, Math.min(replays, 20), () => book.reset(), (from, to) => {
         engineMessages(book, w, from, to);
       });
-    report({
-      workload: name,
-      engine_msgs_per_s: Math.round(engine.perSecond),
-      baseline_msgs_per_s: Math.round(base.perSecond),
-      ratio: Math.round((engine.perSecond / base.perSecond) * 10) / 10,
-      engine_p50_ns: lat.p50,
-      engine_p99_ns: lat.p99,
-    }, w, replays, engine.checksum, base.checksum / baselineReplays);
+    report(
+      {
+        workload: name,
+        engine_msgs_per_s: Math.round(engine.perSecond),
+        baseline_msgs_per_s: Math.round(base.perSecond),
+        ratio: Math.round((engine.perSecond / base.perSecond) * 10) / 10,
+        engine_p50_ns: lat.p50,
+        engine_p99_ns: lat.p99,
+      },
+      w,
+      replays,
+      engine.checksum,
+      base.checksum / baselineReplays,
+    );
   }
   console.log(JSON.stringify({ results }));
 }

@@ -49,10 +49,13 @@ function uniform(seed: number): () => number {
   };
 }
 
-export async function leepsWorkload(o: LeepsWorkloadOptions = DEFAULT_LEEPS): Promise<Workload> {
+export async function leepsWorkload(
+  o: LeepsWorkloadOptions = DEFAULT_LEEPS,
+): Promise<Workload> {
   const rnd = uniform(o.seed);
   const exp = (rate: number) => -Math.log(1 - rnd()) / rate;
-  const normal = () => Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
+  const normal = () =>
+    Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
   const grid = (p: number) => Math.round(p / GRID) * GRID;
 
   const book = await BookCore.create({ initialOrders: 1 << 20 });
@@ -67,7 +70,9 @@ export async function leepsWorkload(o: LeepsWorkloadOptions = DEFAULT_LEEPS): Pr
 
   let value = 1_000_000;
   const halfSpread = Array.from({ length: o.makers }, (_, i) => (i + 1) * GRID);
-  const quotes = halfSpread.map((h) => [enter(0, value - h, GTC), enter(1, value + h, GTC)]);
+  const quotes = halfSpread.map((
+    h,
+  ) => [enter(0, value - h, GTC), enter(1, value + h, GTC)]);
   const expiries: { at: number; id: number }[] = [];
 
   let t = 0;
@@ -84,7 +89,10 @@ export async function leepsWorkload(o: LeepsWorkloadOptions = DEFAULT_LEEPS): Pr
     } else if (t === nextJump) {
       nextJump += exp(o.jumpsPerSecond);
       const old = value;
-      value = Math.max(100 * GRID, grid(value + normal() * 2 * GRID) || old + GRID);
+      value = Math.max(
+        100 * GRID,
+        grid(value + normal() * 2 * GRID) || old + GRID,
+      );
       const up = value > old;
       // snipers race the makers: some arrive first and hit stale quotes
       const order: number[] = [];
@@ -101,7 +109,9 @@ export async function leepsWorkload(o: LeepsWorkloadOptions = DEFAULT_LEEPS): Pr
         }
         const sides = up ? [1, 0] : [0, 1];
         for (const side of sides) {
-          const price = side === 0 ? value - halfSpread[who] : value + halfSpread[who];
+          const price = side === 0
+            ? value - halfSpread[who]
+            : value + halfSpread[who];
           const id = nextId++;
           const prev = quotes[who][side];
           if (book.restingShares(prev) > 0) {
@@ -118,8 +128,14 @@ export async function leepsWorkload(o: LeepsWorkloadOptions = DEFAULT_LEEPS): Pr
       nextInvestor += exp(o.investorsPerSecond);
       const side = rnd() < 0.5 ? 0 : 1;
       const offset = grid(normal() * 2 * GRID);
-      const id = enter(side, Math.max(GRID, value + (side === 0 ? offset : -offset)), INVESTOR_TIF_S);
-      if (book.restingShares(id) > 0) expiries.push({ at: t + INVESTOR_TIF_S, id });
+      const id = enter(
+        side,
+        Math.max(GRID, value + (side === 0 ? offset : -offset)),
+        INVESTOR_TIF_S,
+      );
+      if (book.restingShares(id) > 0) {
+        expiries.push({ at: t + INVESTOR_TIF_S, id });
+      }
     }
   }
   return w.build();

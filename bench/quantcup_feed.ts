@@ -15,7 +15,11 @@ const GOOD_TILL_CANCEL = 99999;
 export function parseQuantcupFeed(text: string, name = "quantcup"): Workload {
   const lines = text.split(/\r?\n/);
   if (lines[0]?.trim() !== "op,trader,side,price,size") {
-    throw new Error(`quantcup feed line 1: expected header "op,trader,side,price,size", got ${JSON.stringify(lines[0])}`);
+    throw new Error(
+      `quantcup feed line 1: expected header "op,trader,side,price,size", got ${
+        JSON.stringify(lines[0])
+      }`,
+    );
   }
   const w = new WorkloadBuilder(name);
   let nextId = 1;
@@ -24,21 +28,43 @@ export function parseQuantcupFeed(text: string, name = "quantcup"): Workload {
     if (line === "") continue;
     const f = line.split(",");
     const where = `quantcup feed line ${i + 1}`;
-    if (f.length !== 5) throw new Error(`${where}: expected 5 columns, got ${f.length}`);
+    if (f.length !== 5) {
+      throw new Error(`${where}: expected 5 columns, got ${f.length}`);
+    }
     const int = (col: number, name: string) => {
       const v = Number(f[col]);
       if (f[col] === "" || !Number.isInteger(v) || v < 0) {
-        throw new Error(`${where}, column ${col + 1} (${name}): expected a non-negative integer, got ${JSON.stringify(f[col])}`);
+        throw new Error(
+          `${where}, column ${
+            col + 1
+          } (${name}): expected a non-negative integer, got ${
+            JSON.stringify(f[col])
+          }`,
+        );
       }
       return v;
     };
     if (f[0] === "L") {
-      if (f[2] !== "B" && f[2] !== "S") throw new Error(`${where}, column 3 (side): expected B or S, got ${JSON.stringify(f[2])}`);
-      w.enter(nextId++, f[2] === "B" ? 0 : 1, int(3, "price"), int(4, "size"), GOOD_TILL_CANCEL);
+      if (f[2] !== "B" && f[2] !== "S") {
+        throw new Error(
+          `${where}, column 3 (side): expected B or S, got ${
+            JSON.stringify(f[2])
+          }`,
+        );
+      }
+      w.enter(
+        nextId++,
+        f[2] === "B" ? 0 : 1,
+        int(3, "price"),
+        int(4, "size"),
+        GOOD_TILL_CANCEL,
+      );
     } else if (f[0] === "C") {
       w.cancel(int(4, "size"));
     } else {
-      throw new Error(`${where}, column 1 (op): expected L or C, got ${JSON.stringify(f[0])}`);
+      throw new Error(
+        `${where}, column 1 (op): expected L or C, got ${JSON.stringify(f[0])}`,
+      );
     }
   }
   return w.build();

@@ -37,7 +37,15 @@ export class WorkloadBuilder {
 
   constructor(readonly name: string) {}
 
-  #push(op: number, id: number, newId: number, side: number, price: number, shares: number, tif: number) {
+  #push(
+    op: number,
+    id: number,
+    newId: number,
+    side: number,
+    price: number,
+    shares: number,
+    tif: number,
+  ) {
     this.#op.push(op);
     this.#id.push(id);
     this.#newId.push(newId);
@@ -56,7 +64,14 @@ export class WorkloadBuilder {
     this.#push(OP_CANCEL, id, 0, 0, 0, remaining, 0);
   }
 
-  replace(id: number, newId: number, side: number, price: number, shares: number, tif: number) {
+  replace(
+    id: number,
+    newId: number,
+    side: number,
+    price: number,
+    shares: number,
+    tif: number,
+  ) {
     this.#push(OP_REPLACE, id, newId, side, price, shares, tif);
   }
 

@@ -255,7 +255,7 @@ function place(id: i32, side: i32, price: i32, shares: u32, ioc: bool): bool {
   const left = take(id, side, price, shares);
   if (left == 0) return false;
   if (ioc) {
-    emit(EV_CANCELED | (REASON_IOC << 8), id, <i32>left, 0, 0, 0, 0);
+    emit(EV_CANCELED | (REASON_IOC << 8) | (side << 16), id, <i32>left, 0, 0, 0, 0);
     return false;
   }
   rest(id, side, price, left);
@@ -279,11 +279,11 @@ export function enterOrder(id: i32, side: i32, price: i32, shares: u32, tif: u32
     return;
   }
   if (side != BUY && side != SELL) {
-    emit(EV_REJECTED | (REJECT_BAD_SIDE << 8), id, side, 0, 0, 0, 0);
+    emit(EV_REJECTED | (REJECT_BAD_SIDE << 8), id, 0, side, 0, 0, 0);
     return;
   }
   if (price < 0) {
-    emit(EV_REJECTED | (REJECT_BAD_PRICE << 8), id, price, 0, 0, 0, 0);
+    emit(EV_REJECTED | (REJECT_BAD_PRICE << 8), id, 0, price, 0, 0, 0);
     return;
   }
   emit(EV_ACCEPTED | (side << 16), id, side, <i32>shares, price, <i32>tif, 0);

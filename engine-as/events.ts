@@ -7,7 +7,8 @@
 //    CANCELED  1 id, 2 decrement            (reason: 'U' user, 'I' IOC rest, 'T' expiry, 'Z' system)
 //    REPLACED  1 new id, 2 old id, 3 liable shares, 4 price, 5 rests after processing (0/1)
 //    BBO       1 best bid, 2 volume, 3 best ask, 4 volume, 5 next bid, 6 next ask
-//    REJECTED  1 id, 2 second id (replace)  (reason: see REJECT_*)
+//    REJECTED  1 id, 2 second id (replace) or 0, 3 offending value (bad side/price)
+//              (reason: see REJECT_*)
 // The buffer is rewritten from record 0 by every exported command call.
 
 import { allocate, relocate } from "./heap";

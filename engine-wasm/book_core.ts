@@ -86,12 +86,6 @@ export const CMD_CANCEL = 2;
 export const CMD_REPLACE = 3;
 const WORDS_PER_EVENT = 8;
 const WORDS_PER_COMMAND = 8;
-const REASON_CODE: Record<CancelReason, number> = {
-  U: 0x55,
-  I: 0x49,
-  T: 0x54,
-  Z: 0x5a,
-};
 const SIDES: readonly Side[] = ["B", "S"];
 
 export class BookCore {
@@ -320,7 +314,7 @@ export class BookCore {
           order: m[p + 1],
           reason: REJECT_REASONS[code] ?? "bad-command",
         };
-        if (m[p + 2] !== 0 && code !== 5 && code !== 6) ev.other = m[p + 2];
+        if (m[p + 2] !== 0) ev.other = m[p + 2];
         return ev;
       }
       default:

@@ -96,14 +96,12 @@ export class OrderBook {
         `side must be "B" or "S", got ${JSON.stringify(o.side)}`,
       );
     }
-    const n = this.core.enter(
-      this.#intern(o.token),
-      side,
-      uint("price", o.price, MAX_PRICE),
-      uint("shares", o.shares, UINT32_MAX),
-      uint("timeInForce", o.timeInForce, UINT32_MAX),
+    const price = uint("price", o.price, MAX_PRICE);
+    const shares = uint("shares", o.shares, UINT32_MAX);
+    const tif = uint("timeInForce", o.timeInForce, UINT32_MAX);
+    return this.#read(
+      this.core.enter(this.#intern(o.token), side, price, shares, tif),
     );
-    return this.#read(n);
   }
 
   /** Reduces the order to `remaining` shares; 0 cancels it. */

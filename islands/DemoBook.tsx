@@ -94,7 +94,7 @@ function ConnectionBadge({ conn }: { conn: Connection }) {
     ? "live"
     : conn.state === "connecting"
     ? "connecting…"
-    : `offline, retrying in ${Math.ceil(conn.retryMs / 1000)} s`;
+    : `reconnecting in ${Math.ceil(conn.retryMs / 1000)} s`;
   return (
     <span class={`db-conn db-conn-${conn.state}`} data-testid="connection">
       <span class="db-dot" aria-hidden="true" />
@@ -152,7 +152,8 @@ export default function DemoBook({ wsPath, initial, levels }: DemoBookProps) {
 
   return (
     <section
-      class="db"
+      // A dropped feed leaves the last book on screen; dim it so nobody reads it as live.
+      class={conn.state === "waiting" ? "db db-stale" : "db"}
       data-testid="demo-book"
       aria-label="Live demo order book"
     >
@@ -202,7 +203,7 @@ export default function DemoBook({ wsPath, initial, levels }: DemoBookProps) {
               <li key={i} class={t.side === "B" ? "db-up" : "db-down"}>
                 <span>{t.side === "B" ? "▲" : "▼"} {formatPrice(t.price)}</span>
                 <span>× {t.shares}</span>
-                <span class="db-t">#{t.t}</span>
+                <span class="db-t" title="market step">#{t.t}</span>
               </li>
             ))}
           </ol>

@@ -81,10 +81,15 @@ interface MakerProfile {
   layerShares: readonly number[];
 }
 
+// A is the tight, thin maker; B sits behind it and gives the book depth
+// (together they fill eight levels a side).
 const MAKERS: readonly MakerProfile[] = [
-  { name: "A", halfSpreadTicks: 1, layerShares: [3, 5, 8, 12] },
-  { name: "B", halfSpreadTicks: 2, layerShares: [4, 6, 9, 14] },
+  { name: "A", halfSpreadTicks: 1, layerShares: [3, 5, 6, 8, 10] },
+  { name: "B", halfSpreadTicks: 2, layerShares: [4, 5, 7, 9, 10, 12, 14] },
 ];
+const MAX_OFFSET_TICKS = Math.max(
+  ...MAKERS.map((m) => m.halfSpreadTicks + m.layerShares.length - 1),
+);
 
 /** Resting quotes never expire on their own: the makers manage them. */
 const TIF_DAY = 99998;
@@ -139,7 +144,7 @@ export class DemoMarket {
       throw new RangeError("center and tick must be integers");
     }
     const lowest = this.center -
-      this.tick * (this.#maxDeviation + 2 + MAKERS.length + 4);
+      this.tick * (this.#maxDeviation + MAX_OFFSET_TICKS);
     if (this.tick <= 0 || lowest <= 0) {
       throw new RangeError("every quote price must stay positive");
     }

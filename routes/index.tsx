@@ -31,14 +31,15 @@ code { font:.9em ui-monospace,SFMono-Regular,Menlo,monospace; }
 footer.page { color:var(--muted); font-size:.85rem; margin-top:2rem; }
 .db { background:#fff; border:1px solid var(--line); border-radius:.5rem; overflow:hidden; }
 .db-head, .db-foot { display:flex; justify-content:space-between; align-items:center; padding:.6rem 1rem; }
-.db-head { border-bottom:1px solid var(--line); font-weight:600; }
+.db-head { border-bottom:1px solid var(--line); font-weight:600; gap:.75rem; }
 .db-foot { border-top:1px solid var(--line); color:var(--muted); font-size:.8rem; }
-.db-conn { display:inline-flex; align-items:center; gap:.4rem; font-weight:400; font-size:.85rem; color:var(--muted); }
-.db-dot { width:.6rem; height:.6rem; border-radius:50%; background:#d4a017; }
+.db-conn { display:inline-flex; align-items:center; gap:.4rem; font-weight:400; font-size:.85rem; color:var(--muted); white-space:nowrap; }
+.db-dot { flex:none; width:.6rem; height:.6rem; border-radius:50%; background:#d4a017; }
 .db-conn-live .db-dot { background:var(--bid); box-shadow:0 0 0 3px var(--bid-bg); }
 .db-conn-waiting .db-dot { background:var(--ask); }
 .db-body { display:grid; grid-template-columns:minmax(0,2fr) minmax(12rem,1fr); }
-@media (max-width:40rem) { .db-body { grid-template-columns:1fr; } }
+@media (max-width:40rem) { .db-body { grid-template-columns:1fr; } .db-trades { border-left:none; border-top:1px solid var(--line); } }
+.db-stale .db-body { opacity:.45; transition:opacity .3s; }
 .db-ladder { padding:.5rem 1rem; font-variant-numeric:tabular-nums; }
 .db-row { display:grid; grid-template-columns:1fr 7rem 1fr; height:1.6rem; align-items:center; }
 .db-cell { height:100%; display:flex; align-items:center; padding:0 .5rem; font-size:.9rem; }
@@ -78,6 +79,8 @@ export function LandingPage({ demoSocketPath, demo }: LandingPageProps) {
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
+        {/* No favicon yet; an empty one saves every visit a 404. */}
+        <link rel="icon" href="data:," />
         <title>{TITLE} · real-time market experiments</title>
         <style dangerouslySetInnerHTML={{ __html: STYLE }} />
       </head>
@@ -103,8 +106,8 @@ export function LandingPage({ demoSocketPath, demo }: LandingPageProps) {
             <p>
               <strong>Developers</strong>
               TypeScript on Deno, a WebAssembly matching engine with OUCH-style
-              orders, server-rendered Preact with islands, WebSockets.
-              Successor of the LEEPS lab's oTree app and Python exchange.
+              orders, server-rendered Preact with islands, WebSockets. Successor
+              of the LEEPS lab's oTree app and Python exchange.
             </p>
           </div>
           <ul class="links">

@@ -29,7 +29,6 @@ export function Island<P extends object>(
       <script
         type="application/json"
         data-island-props={name}
-        // deno-lint-ignore react-no-danger
         dangerouslySetInnerHTML={{ __html: scriptJson(props) }}
       />
     </>

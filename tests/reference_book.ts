@@ -8,8 +8,8 @@
  * Conventions copied from engine-as/book.ts (they are part of what the
  * property tests compare):
  * - rejection precedence per command (see the numbered checks below);
- * - `rejected.other` is the second id of the command when it is non-zero,
- *   except for bad-price and bad-side rejections, which never carry one;
+ * - `rejected.other` is the second id of the command (a replace's
+ *   replacement) when it is non-zero;
  * - a bad replacement id reports the replacement as `order` and the
  *   existing id as `other`;
  * - BBO volumes saturate at 2^32 − 1.
@@ -153,7 +153,7 @@ export class ReferenceBook {
       return [rejected(oldId, newId, "replacement-token-used")];
     }
     if (!old.resting) return [rejected(oldId, newId, "not-resting")];
-    if (price < 0) return [rejected(oldId, 0, "bad-price")];
+    if (price < 0) return [rejected(oldId, newId, "bad-price")];
     const out: Ev[] = [];
     const r = old.shares;
     this.#remove(old);
@@ -329,7 +329,7 @@ export class ReferenceBook {
 
 function rejected(order: number, other: number, reason: RejectReason): Ev {
   const ev: Ev = { type: "rejected", order, reason };
-  if (other !== 0 && reason !== "bad-price" && reason !== "bad-side") {
+  if (other !== 0) {
     ev.other = other;
   }
   return ev;
