@@ -25,13 +25,13 @@ type Connection =
 
 const MAX_RETRY_MS = 10_000;
 
-/** Integer price in 1/10,000 units → "$1,234.57" (half-up to cents). */
+/** Integer price in 1/10,000 ECU → "1,234.57" (half-up to hundredths). */
 export function formatPrice(price: number): string {
   const cents = Math.floor((price + 50) / 100);
   const dollars = Math.floor(cents / 100);
   const rest = cents - dollars * 100;
   const grouped = String(dollars).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-  return `$${grouped}.${String(rest).padStart(2, "0")}`;
+  return `${grouped}.${String(rest).padStart(2, "0")}`;
 }
 
 /** Retry delay after `failures` failed attempts: doubling, capped, jittered. */
@@ -165,7 +165,7 @@ export default function DemoBook({ wsPath, initial, levels }: DemoBookProps) {
         <div class="db-ladder" role="table" aria-label="Depth ladder">
           <div class="db-row db-cols" role="row">
             <div class="db-cell">Bid size</div>
-            <div class="db-cell db-price">Price</div>
+            <div class="db-cell db-price">Price (ECU)</div>
             <div class="db-cell">Ask size</div>
           </div>
           {asks.map((level, i) => (

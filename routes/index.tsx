@@ -94,20 +94,23 @@ export function LandingPage({ demoSocketPath, demo }: LandingPageProps) {
           <div class="audiences">
             <p>
               <strong>Experimenters</strong>
-              Configure sessions that put subjects in a continuous double
-              auction, a frequent batch auction or an IEX-style speed bump, and
-              get every message and match back for analysis.
+              Sessions that put subjects in a continuous double auction, a
+              frequent batch auction or an IEX-style speed bump, with every
+              message and match kept for analysis. Today the matching engine
+              runs the continuous double auction below; sessions, the subject
+              screen and data export are being built.
             </p>
             <p>
               <strong>Subjects</strong>
-              Trade from the browser as a market maker, sniper or investor: the
-              book you see is the live exchange, updated as orders arrive.
+              Will trade from the browser as a market maker, sniper or investor:
+              the book on screen is the live exchange, updated as orders arrive,
+              like the demo below.
             </p>
             <p>
               <strong>Developers</strong>
-              TypeScript on Deno, a WebAssembly matching engine with OUCH-style
-              orders, server-rendered Preact with islands, WebSockets. Successor
-              of the LEEPS lab's oTree app and Python exchange.
+              TypeScript on Deno, a WebAssembly matching engine written in
+              AssemblyScript, server-rendered Preact with islands, WebSockets.
+              Successor of the LEEPS lab's oTree app and Python exchange.
             </p>
           </div>
           <ul class="links">
