@@ -62,9 +62,7 @@ if (import.meta.main) {
     await server.shutdown();
     for (const signal of SIGNALS) Deno.removeSignalListener(signal, shutdown);
   };
-  const SIGNALS: Deno.Signal[] = Deno.build.os === "windows"
-    ? ["SIGINT"]
-    : ["SIGINT", "SIGTERM"];
+  const SIGNALS: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
   for (const signal of SIGNALS) Deno.addSignalListener(signal, shutdown);
   await server.finished;
 }

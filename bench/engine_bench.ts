@@ -29,8 +29,7 @@ interface Args {
 
 function parseArgs(argv: string[]): Args {
   const args: Args = {
-    feed:
-      new URL("../../shared/bench/quantcup_feed.csv", import.meta.url).pathname,
+    feed: new URL("../../shared/bench/quantcup_feed.csv", import.meta.url).pathname,
     replays: 200,
     quick: false,
   };
@@ -89,27 +88,23 @@ function engineReplay(book: BookCore, w: Workload): number {
   return engineMessages(book, w, 0, w.length);
 }
 
+/** Writes messages [from, to) into the command slots and runs them in one call. */
+function engineBatch(book: BookCore, w: Workload, from: number, to: number): number {
+  const { op, id, newId, side, price, shares, tif } = w;
+  for (let i = from, j = 0; i < to; i++, j++) {
+    const o = op[i];
+    if (o === OP_ENTER) book.setEnter(j, id[i], side[i], price[i], shares[i], tif[i]);
+    else if (o === OP_CANCEL) book.setCancel(j, id[i], shares[i]);
+    else book.setReplace(j, id[i], newId[i], shares[i], price[i], tif[i]);
+  }
+  return executedShares(book, book.run(to - from));
+}
+
 function engineBatchReplay(book: BookCore, w: Workload): number {
   book.reset();
   let traded = 0;
-  const cap = book.commandCapacity;
-  for (let start = 0; start < w.length; start += cap) {
-    const end = Math.min(w.length, start + cap);
-    for (let i = start, j = 0; i < end; i++, j++) {
-      const op = w.op[i];
-      if (op === OP_ENTER) {
-        book.setEnter(j, w.id[i], w.side[i], w.price[i], w.shares[i], w.tif[i]);
-      } else if (op === OP_CANCEL) book.setCancel(j, w.id[i], w.shares[i]);
-      else {book.setReplace(
-          j,
-          w.id[i],
-          w.newId[i],
-          w.shares[i],
-          w.price[i],
-          w.tif[i],
-        );}
-    }
-    traded += executedShares(book, book.run(end - start));
+  for (let start = 0; start < w.length; start += book.commandCapacity) {
+    traded += engineBatch(book, w, start, Math.min(w.length, start + book.commandCapacity));
   }
   return traded;
 }
@@ -187,7 +182,7 @@ function latency(
   w: Workload,
   replays: number,
   reset: () => void,
-  batch: (from: number, to: number) => void,
+  batch: (from: number, to: number) => unknown,
 ): { p50: number; p99: number } {
   const per = Math.floor(w.length / 10);
   const samples = new Float64Array(per * replays);
@@ -275,34 +270,14 @@ async function main() {
       baselineReplays,
       () => baselineReplay(w, ids),
     );
-    const lat = batch
-      ? latency(w, Math.min(replays, 20), () => book.reset(), (from, to) => {
-        for (let i = from, j = 0; i < to; i++, j++) {
-          const op = w.op[i];
-          if (op === OP_ENTER) {
-            book.setEnter(
-              j,
-              w.id[i],
-              w.side[i],
-              w.price[i],
-              w.shares[i],
-              w.tif[i],
-            );
-          } else if (op === OP_CANCEL) book.setCancel(j, w.id[i], w.shares[i]);
-          else {book.setReplace(
-              j,
-              w.id[i],
-              w.newId[i],
-              w.shares[i],
-              w.price[i],
-              w.tif[i],
-            );}
-        }
-        executedShares(book, book.run(to - from));
-      })
-      : latency(w, Math.min(replays, 20), () => book.reset(), (from, to) => {
-        engineMessages(book, w, from, to);
-      });
+    const lat = latency(
+      w,
+      Math.min(replays, 20),
+      () => book.reset(),
+      batch
+        ? (from, to) => engineBatch(book, w, from, to)
+        : (from, to) => engineMessages(book, w, from, to),
+    );
     report(
       {
         workload: name,

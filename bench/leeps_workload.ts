@@ -14,6 +14,7 @@
  */
 
 import { BookCore } from "../engine-wasm/mod.ts";
+import { mulberry32 } from "../market/seeded_rng.ts";
 import { type Workload, WorkloadBuilder } from "./workload.ts";
 
 const GRID = 10_000;
@@ -44,25 +45,12 @@ export const DEFAULT_LEEPS: LeepsWorkloadOptions = {
   investorsPerSecond: 4,
 };
 
-/** Numbers in [0, 1) from a 32-bit seed (mulberry32). */
-function uniform(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export async function leepsWorkload(
   o: LeepsWorkloadOptions = DEFAULT_LEEPS,
 ): Promise<Workload> {
-  const rnd = uniform(o.seed);
+  const rnd = mulberry32(o.seed);
   const exp = (rate: number) => -Math.log(1 - rnd()) / rate;
-  const normal = () =>
-    Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
+  const normal = () => Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
   const grid = (p: number) => Math.round(p / GRID) * GRID;
 
   const book = await BookCore.create({ initialOrders: 1 << 20 });
@@ -130,9 +118,7 @@ export async function leepsWorkload(
           const sides = up ? [1, 0] : [0, 1];
           for (const side of sides) {
             const mid = grid(value);
-            const price = side === 0
-              ? mid - halfSpread[who]
-              : mid + halfSpread[who];
+            const price = side === 0 ? mid - halfSpread[who] : mid + halfSpread[who];
             const id = nextId++;
             const prev = quotes[who][side];
             if (book.restingShares(prev) > 0) {

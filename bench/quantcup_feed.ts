@@ -35,9 +35,7 @@ export function parseQuantcupFeed(text: string, name = "quantcup"): Workload {
       const v = Number(f[col]);
       if (f[col] === "" || !Number.isInteger(v) || v < 0) {
         throw new Error(
-          `${where}, column ${
-            col + 1
-          } (${name}): expected a non-negative integer, got ${
+          `${where}, column ${col + 1} (${name}): expected a non-negative integer, got ${
             JSON.stringify(f[col])
           }`,
         );
@@ -47,9 +45,7 @@ export function parseQuantcupFeed(text: string, name = "quantcup"): Workload {
     if (f[0] === "L") {
       if (f[2] !== "B" && f[2] !== "S") {
         throw new Error(
-          `${where}, column 3 (side): expected B or S, got ${
-            JSON.stringify(f[2])
-          }`,
+          `${where}, column 3 (side): expected B or S, got ${JSON.stringify(f[2])}`,
         );
       }
       w.enter(

@@ -54,6 +54,7 @@ interface EngineExports {
   commandsPointer(): number;
   commandsCapacity(): number;
   snapshotPointer(): number;
+  ladderBase(): number;
 }
 
 export interface BookCoreOptions {
@@ -325,6 +326,11 @@ export class BookCore {
   /** Remaining shares of a resting order, or -1. */
   restingShares(id: number): number {
     return Number(this.#x.orderShares(id));
+  }
+
+  /** Lowest price of the flat ladder window (prices outside it take the slower path). */
+  get ladderBase(): number {
+    return this.#x.ladderBase();
   }
 
   /** Number of orders resting in the book. */

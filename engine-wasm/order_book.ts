@@ -14,13 +14,7 @@ import {
   SIDE_BUY,
   SIDE_SELL,
 } from "./book_core.ts";
-import {
-  type Bbo,
-  type CancelReason,
-  type EngineEvent,
-  MAX_PRICE,
-  type Side,
-} from "./events.ts";
+import { type Bbo, type CancelReason, type EngineEvent, MAX_PRICE, type Side } from "./events.ts";
 import { engineModule } from "./engine_module.ts";
 
 export type BookEvent = EngineEvent<string>;

@@ -207,9 +207,7 @@ export default function DemoBook({ wsPath, initial, levels }: DemoBookProps) {
               </li>
             ))}
           </ol>
-          {book && book.trades.length === 0
-            ? <p class="db-none">No trades yet.</p>
-            : null}
+          {book && book.trades.length === 0 ? <p class="db-none">No trades yet.</p> : null}
         </div>
       </div>
       <footer class="db-foot">

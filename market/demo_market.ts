@@ -12,12 +12,7 @@
  * and all randomness comes from the injected RNG, so a seed replays exactly.
  */
 
-import {
-  type Bbo,
-  type BookEvent,
-  OrderBook,
-  type Side,
-} from "../engine-wasm/mod.ts";
+import { type Bbo, type BookEvent, OrderBook, type Side } from "../engine-wasm/mod.ts";
 import { chance, randomInt, type Rng } from "./seeded_rng.ts";
 
 export interface DemoMarketOptions {
@@ -271,9 +266,7 @@ export class DemoMarket {
   #refresh(slot: QuoteSlot): void {
     const offset = slot.offsetTicks * this.tick;
     const price = slot.side === "B" ? this.value - offset : this.value + offset;
-    const resting = slot.token === null
-      ? -1
-      : this.book.restingShares(slot.token);
+    const resting = slot.token === null ? -1 : this.book.restingShares(slot.token);
     if (resting === slot.shares && price === slot.price) return;
     if (price !== slot.price) {
       // Varying sizes keep the ladder from looking like a fixed pattern.

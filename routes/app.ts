@@ -5,11 +5,7 @@
 
 import { Hono } from "hono";
 import { DEFAULT_BUILD_DIR } from "../islands/build.ts";
-import {
-  DEMO_SOCKET_PATH,
-  demoBookSocket,
-  type DemoStream,
-} from "./api_demo.ts";
+import { DEMO_SOCKET_PATH, demoBookSocket, type DemoStream } from "./api_demo.ts";
 import { renderLandingPage } from "./index.tsx";
 
 export interface AppDeps {

@@ -88,29 +88,26 @@ export function LandingPage({ demoSocketPath, demo }: LandingPageProps) {
         <main>
           <h1>{TITLE}</h1>
           <p class="tagline">
-            An open platform for running real-time financial-market experiments
-            with people.
+            An open platform for running real-time financial-market experiments with people.
           </p>
           <div class="audiences">
             <p>
               <strong>Experimenters</strong>
-              Sessions that put subjects in a continuous double auction, a
-              frequent batch auction or an IEX-style speed bump, with every
-              message and match kept for analysis. Today the matching engine
-              runs the continuous double auction below; sessions, the subject
-              screen and data export are being built.
+              Sessions that put subjects in a continuous double auction, a frequent batch auction or
+              an IEX-style speed bump, with every message and match kept for analysis. Today the
+              matching engine runs the continuous double auction below; sessions, the subject screen
+              and data export are being built.
             </p>
             <p>
               <strong>Subjects</strong>
-              Will trade from the browser as a market maker, sniper or investor:
-              the book on screen is the live exchange, updated as orders arrive,
-              like the demo below.
+              Will trade from the browser as a market maker, sniper or investor: the book on screen
+              is the live exchange, updated as orders arrive, like the demo below.
             </p>
             <p>
               <strong>Developers</strong>
-              TypeScript on Deno, a WebAssembly matching engine written in
-              AssemblyScript, server-rendered Preact with islands, WebSockets.
-              Successor of the LEEPS lab's oTree app and Python exchange.
+              TypeScript on Deno, a WebAssembly matching engine written in AssemblyScript,
+              server-rendered Preact with islands, WebSockets. Successor of the LEEPS lab's oTree
+              app and Python exchange.
             </p>
           </div>
           <ul class="links">
@@ -128,10 +125,9 @@ export function LandingPage({ demoSocketPath, demo }: LandingPageProps) {
           </ul>
           <Island name="DemoBook" component={DemoBook} props={demoProps} />
           <footer class="page">
-            The demo market is simulated: two market makers quote around a
-            jumping fundamental value, snipers race them after jumps, investors
-            send one-share immediate-or-cancel orders. Prices are integers in
-            1/10,000 of a currency unit.
+            The demo market is simulated: two market makers quote around a jumping fundamental
+            value, snipers race them after jumps, investors send one-share immediate-or-cancel
+            orders. Prices are integers in 1/10,000 of a currency unit.
           </footer>
         </main>
         <script type="module" src={CLIENT_SCRIPT} />

@@ -57,46 +57,27 @@ function lockstep(
 const prices = (events: EngineEvent[]) =>
   events.flatMap((e) => (e.type === "executed" ? [e.price] : []));
 
-/** A raw engine instance, to observe the ladder base (white box). */
-function rawEngine() {
-  const x = new WebAssembly.Instance(module, {}).exports as unknown as {
-    init(o: number, e: number, c: number): void;
-    enter(
-      id: number,
-      side: number,
-      price: number,
-      shares: number,
-      tif: number,
-    ): number;
-    cancel(id: number, remaining: number, reason: number): number;
-    reset(): void;
-    ladderBase(): number;
-  };
-  x.init(1024, 4096, 16);
-  return x;
-}
-
 // ---------------------------------------------------------------- window
 
 Deno.test("the ladder window re-centres on the first order into an empty book", () => {
-  const x = rawEngine();
+  const x = BookCore.fromModule(module);
   x.enter(1, 0, 1_000_000, 1, 99999);
-  assert.equal(x.ladderBase(), 1_000_000 - W / 2);
+  assert.equal(x.ladderBase, 1_000_000 - W / 2);
   x.enter(2, 0, 5, 1, 99999); // out of window: the book is not empty, no move
-  assert.equal(x.ladderBase(), 1_000_000 - W / 2);
-  x.cancel(1, 0, 0x55);
-  x.cancel(2, 0, 0x55);
+  assert.equal(x.ladderBase, 1_000_000 - W / 2);
+  x.cancel(1, 0);
+  x.cancel(2, 0);
   x.enter(3, 1, 2_000_000_000, 1, 99999);
-  assert.equal(x.ladderBase(), 2_000_000_000 - W / 2);
-  x.cancel(3, 0, 0x55);
+  assert.equal(x.ladderBase, 2_000_000_000 - W / 2);
+  x.cancel(3, 0);
   x.enter(4, 1, MAX_PRICE - 10, 1, 99999); // clamped: the window ends at MAX
-  assert.equal(x.ladderBase(), MAX_PRICE - W + 1);
-  x.cancel(4, 0, 0x55);
+  assert.equal(x.ladderBase, MAX_PRICE - W + 1);
+  x.cancel(4, 0);
   x.enter(5, 1, MAX_PRICE, 1, 99999); // a sentinel never moves the window
-  assert.equal(x.ladderBase(), MAX_PRICE - W + 1);
+  assert.equal(x.ladderBase, MAX_PRICE - W + 1);
   x.reset();
   x.enter(1, 0, 1000, 1, 99999);
-  assert.equal(x.ladderBase(), 0);
+  assert.equal(x.ladderBase, 0);
 });
 
 Deno.test("in-window and out-of-window levels on both sides give correct best/next levels", () => {
@@ -156,9 +137,7 @@ Deno.test("in-window and out-of-window levels on both sides give correct best/ne
     enter(1, hi - 1, 1), // asks: hi-1 (ladder), hi+1 (overflow)
   ]).filter((e) => e.type === "bbo");
   assert.deepStrictEqual(
-    bbos.map((e) =>
-      e.type === "bbo" && [e.bestBid, e.nextBid, e.bestAsk, e.nextAsk]
-    ),
+    bbos.map((e) => e.type === "bbo" && [e.bestBid, e.nextBid, e.bestAsk, e.nextAsk]),
     [
       [lo, lo - 1, 1_000_100, hi],
       [lo, lo - 1, hi, hi + 1],
@@ -418,9 +397,7 @@ Deno.test("1,000,000 resting orders fit, and sweeps through them are exact", asy
     worst: levels.at(-1)!.price,
   });
   const expect = (side: 0 | 1) => {
-    const ps = [...model[side].keys()].sort((a, b) =>
-      side === 0 ? b - a : a - b
-    );
+    const ps = [...model[side].keys()].sort((a, b) => side === 0 ? b - a : a - b);
     let orders = 0, volume = 0;
     for (const [o, v] of model[side].values()) {
       orders += o;
@@ -465,9 +442,7 @@ Deno.test("1,000,000 resting orders fit, and sweeps through them are exact", asy
   const fills = ev.filter((e) => e.type === "executed");
   assert.equal(fills.length, sweptOrders);
   assert.deepStrictEqual(
-    fills.slice(0, swept[0].orders.length).map((e) =>
-      e.type === "executed" && e.resting
-    ),
+    fills.slice(0, swept[0].orders.length).map((e) => e.type === "executed" && e.resting),
     swept[0].orders.map((o) => o.order),
   );
   assert.equal(
@@ -551,8 +526,7 @@ Deno.test("bad inputs through OrderBook throw OrderInputError naming the field",
   }
   assert.throws(
     () => ob.cancel("t", -1),
-    (e: unknown) =>
-      e instanceof OrderInputError && /^remaining /.test(e.message),
+    (e: unknown) => e instanceof OrderInputError && /^remaining /.test(e.message),
   );
   const rep = {
     existing: "t",

@@ -233,9 +233,7 @@ function resolve(cmds: AbstractCommand[]): Command[] {
         return issued.length === 0 ? 1_000_000 : issued[r.pick % issued.length];
       case "resting": {
         const resting = issued.filter((i) => shadow.restingShares(i) >= 0);
-        return resting.length === 0
-          ? 1_000_000
-          : resting[r.pick % resting.length];
+        return resting.length === 0 ? 1_000_000 : resting[r.pick % resting.length];
       }
       case "unknown":
         return 1_000_000 + r.pick; // never issued
