@@ -38,7 +38,9 @@ export interface ReplaceOrder {
 }
 
 /** Raised for arguments no engine call could accept (not for book-level rejections). */
-export class OrderInputError extends TypeError {}
+export class OrderInputError extends TypeError {
+  override name = "OrderInputError";
+}
 
 const UINT32_MAX = 0xffffffff;
 
