@@ -16,10 +16,20 @@
 
 import process from "node:process";
 import { OrderBook as BaselineBook } from "nodejs-order-book";
-import { BookCore, EV_EXECUTED } from "../engine-wasm/mod.ts";
+import {
+  BookCore,
+  CMD_CANCEL,
+  CMD_ENTER,
+  CMD_REPLACE,
+  EV_EXECUTED,
+  WORDS_PER_COMMAND,
+  WORDS_PER_EVENT,
+} from "../engine-wasm/mod.ts";
 import { parseQuantcupFeed } from "./quantcup_feed.ts";
 import { DEFAULT_LEEPS, leepsWorkload } from "./leeps_workload.ts";
-import { OP_CANCEL, OP_ENTER, type Workload } from "./workload.ts";
+import { OP_CANCEL, OP_ENTER, OP_REPLACE, type Workload } from "./workload.ts";
+
+const REASON_USER = 0x55; // 'U'
 
 interface Args {
   feed: string;
@@ -51,22 +61,18 @@ function parseArgs(argv: string[]): Args {
 
 // ------------------------------------------------------------------ engine
 
-/** Sums executed shares over the events of the last command. */
+/** Sums executed shares over the events of the last command, from the raw event words. */
 function executedShares(book: BookCore, n: number): number {
+  const ev = book.events;
   let s = 0;
-  for (let k = 0; k < n; k++) {
-    if (book.event(k) === EV_EXECUTED) s += book.word(k, 3);
+  for (let k = 0, p = 0; k < n; k++, p += WORDS_PER_EVENT) {
+    if ((ev[p] & 0xff) === EV_EXECUTED) s += ev[p + 3];
   }
   return s;
 }
 
 /** Sends messages [from, to) one call each; returns the shares executed. */
-function engineMessages(
-  book: BookCore,
-  w: Workload,
-  from: number,
-  to: number,
-): number {
+function engineMessages(book: BookCore, w: Workload, from: number, to: number): number {
   const { op, id, newId, side, price, shares, tif } = w;
   let traded = 0;
   for (let i = from; i < to; i++) {
@@ -76,9 +82,7 @@ function engineMessages(
       : o === OP_CANCEL
       ? book.cancel(id[i], shares[i])
       : book.replace(id[i], newId[i], shares[i], price[i], tif[i]);
-    for (let k = 0; k < n; k++) {
-      if (book.event(k) === EV_EXECUTED) traded += book.word(k, 3);
-    }
+    traded += executedShares(book, n);
   }
   return traded;
 }
@@ -88,14 +92,19 @@ function engineReplay(book: BookCore, w: Workload): number {
   return engineMessages(book, w, 0, w.length);
 }
 
-/** Writes messages [from, to) into the command slots and runs them in one call. */
+/** Writes messages [from, to) straight into the command buffer and runs them in one call. */
 function engineBatch(book: BookCore, w: Workload, from: number, to: number): number {
   const { op, id, newId, side, price, shares, tif } = w;
-  for (let i = from, j = 0; i < to; i++, j++) {
+  const cmd = book.commands;
+  for (let i = from, c = 0; i < to; i++, c += WORDS_PER_COMMAND) {
     const o = op[i];
-    if (o === OP_ENTER) book.setEnter(j, id[i], side[i], price[i], shares[i], tif[i]);
-    else if (o === OP_CANCEL) book.setCancel(j, id[i], shares[i]);
-    else book.setReplace(j, id[i], newId[i], shares[i], price[i], tif[i]);
+    cmd[c] = o === OP_ENTER ? CMD_ENTER : o === OP_CANCEL ? CMD_CANCEL : CMD_REPLACE;
+    cmd[c + 1] = id[i];
+    cmd[c + 2] = o === OP_REPLACE ? newId[i] : side[i];
+    cmd[c + 3] = price[i];
+    cmd[c + 4] = shares[i];
+    cmd[c + 5] = tif[i];
+    cmd[c + 6] = REASON_USER;
   }
   return executedShares(book, book.run(to - from));
 }

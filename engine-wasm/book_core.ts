@@ -85,8 +85,8 @@ export const SIDE_SELL = 1;
 export const CMD_ENTER = 1;
 export const CMD_CANCEL = 2;
 export const CMD_REPLACE = 3;
-const WORDS_PER_EVENT = 8;
-const WORDS_PER_COMMAND = 8;
+export const WORDS_PER_EVENT = 8;
+export const WORDS_PER_COMMAND = 8;
 const SIDES: readonly Side[] = ["B", "S"];
 
 export class BookCore {
@@ -99,6 +99,8 @@ export class BookCore {
   #mem: Int32Array;
   #events = 0;
   #commands = 0;
+  #eventView: Int32Array = new Int32Array(0);
+  #commandView: Int32Array = new Int32Array(0);
   readonly commandCapacity: number;
 
   private constructor(
@@ -134,6 +136,11 @@ export class BookCore {
     this.#mem = new Int32Array(this.#x.memory.buffer);
     this.#events = this.#x.eventsPointer() >>> 2;
     this.#commands = this.#x.commandsPointer() >>> 2;
+    this.#eventView = this.#mem.subarray(this.#events);
+    this.#commandView = this.#mem.subarray(
+      this.#commands,
+      this.#commands + this.commandCapacity * WORDS_PER_COMMAND,
+    );
   }
 
   // A grown memory detaches the old buffer, so a zero-length view means
@@ -174,6 +181,24 @@ export class BookCore {
   reset(): void {
     this.#x.reset();
     this.#sync(0);
+  }
+
+  /**
+   * The event buffer as raw words, 8 per event (layout in engine-as/events.ts):
+   * event i's kind is `events[i * 8] & 0xff`. Fetch it again after every
+   * command: the buffer moves when the engine grows it.
+   */
+  get events(): Int32Array {
+    return this.#eventView;
+  }
+
+  /**
+   * The command buffer as raw words, 8 per command slot (layout in
+   * engine-as/index.ts `run`), for hosts that write commands without a call
+   * each. Fetch it again after every command, as {@link events}.
+   */
+  get commands(): Int32Array {
+    return this.#commandView;
   }
 
   /** Event kind (EV_*) of event i of the last command. */

@@ -13,6 +13,8 @@ import {
   MAX_PRICE,
   OrderBook,
   OrderInputError,
+  WORDS_PER_COMMAND,
+  WORDS_PER_EVENT,
 } from "../engine-wasm/mod.ts";
 import { ReferenceBook } from "./reference_book.ts";
 
@@ -633,4 +635,32 @@ Deno.test("reset() then the same scenario gives identical events", async () => {
   }
   // and a fresh engine gives the same events as a reset one
   assert.deepStrictEqual(scenario(await OrderBook.create()), first);
+});
+
+// ---------------------------------------------------------------- raw views
+
+Deno.test("raw command and event views match the slot writers and the decoder", () => {
+  const viaSlots = BookCore.fromModule(module, { commandCapacity: 8 });
+  const viaView = BookCore.fromModule(module, { commandCapacity: 8 });
+  viaSlots.setEnter(0, 1, 1, 101, 5, 99999);
+  viaSlots.setEnter(1, 2, 0, 102, 3, 0);
+  viaSlots.setCancel(2, 1, 1);
+  viaSlots.setReplace(3, 1, 3, 4, 100, 99999);
+  const cmd = viaView.commands;
+  cmd.set([1, 1, 1, 101, 5, 99999, 0, 0], 0);
+  cmd.set([1, 2, 0, 102, 3, 0, 0, 0], WORDS_PER_COMMAND);
+  cmd.set([2, 1, 0, 0, 1, 0, 0x55, 0], 2 * WORDS_PER_COMMAND);
+  cmd.set([3, 1, 3, 100, 4, 99999, 0, 0], 3 * WORDS_PER_COMMAND);
+  const n = viaSlots.run(4);
+  assert.equal(viaView.run(4), n);
+  const decoded = viaView.readEvents(n);
+  assert.deepEqual(decoded, viaSlots.readEvents(n));
+  assert.deepEqual(
+    decoded.map((e) => e.type),
+    // the IOC buy fills 3 of 5; the reduce leaves 1; replacing it with a total
+    // of 4 leaves 1 + (4 - 5) = 0 liable, so it is canceled
+    ["accepted", "bbo", "accepted", "executed", "bbo", "canceled", "bbo", "canceled", "bbo"],
+  );
+  const ev = viaView.events;
+  for (let i = 0; i < n; i++) assert.equal(ev[i * WORDS_PER_EVENT] & 0xff, viaView.event(i));
 });
