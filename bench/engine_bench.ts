@@ -16,15 +16,7 @@
 
 import process from "node:process";
 import { OrderBook as BaselineBook } from "nodejs-order-book";
-import {
-  BookCore,
-  CMD_CANCEL,
-  CMD_ENTER,
-  CMD_REPLACE,
-  EV_EXECUTED,
-  WORDS_PER_COMMAND,
-  WORDS_PER_EVENT,
-} from "../engine-wasm/mod.ts";
+import { BookCore, EV_EXECUTED, WORDS_PER_COMMAND, WORDS_PER_EVENT } from "../engine-wasm/mod.ts";
 import { parseQuantcupFeed } from "./quantcup_feed.ts";
 import { DEFAULT_LEEPS, leepsWorkload } from "./leeps_workload.ts";
 import { OP_CANCEL, OP_ENTER, OP_REPLACE, type Workload } from "./workload.ts";
@@ -98,7 +90,7 @@ function engineBatch(book: BookCore, w: Workload, from: number, to: number): num
   const cmd = book.commands;
   for (let i = from, c = 0; i < to; i++, c += WORDS_PER_COMMAND) {
     const o = op[i];
-    cmd[c] = o === OP_ENTER ? CMD_ENTER : o === OP_CANCEL ? CMD_CANCEL : CMD_REPLACE;
+    cmd[c] = o;
     cmd[c + 1] = id[i];
     cmd[c + 2] = o === OP_REPLACE ? newId[i] : side[i];
     cmd[c + 3] = price[i];

@@ -3,9 +3,13 @@
  * Order ids are dense integers from 1, as the engine's BookCore expects.
  */
 
-export const OP_ENTER = 1;
-export const OP_CANCEL = 2;
-export const OP_REPLACE = 3;
+import { CMD_CANCEL, CMD_ENTER, CMD_REPLACE } from "../engine-wasm/mod.ts";
+
+// Message kinds are the engine's command codes, so a workload can be copied
+// into the engine's command buffer as it is.
+export const OP_ENTER = CMD_ENTER;
+export const OP_CANCEL = CMD_CANCEL;
+export const OP_REPLACE = CMD_REPLACE;
 
 export interface Workload {
   name: string;

@@ -101,25 +101,3 @@ export const REJECT_REASONS: readonly RejectReason[] = [
   "bad-id",
   "bad-command",
 ];
-
-/** Human-readable explanation of a rejection, for logs and error replies. */
-export function describeRejection(reason: RejectReason): string {
-  switch (reason) {
-    case "duplicate-token":
-      return "the order token was already used in this trading day";
-    case "unknown-token":
-      return "no order with this token exists";
-    case "not-resting":
-      return "the order is no longer in the book (filled, canceled or replaced)";
-    case "replacement-token-used":
-      return "the replacement token was already used in this trading day";
-    case "bad-price":
-      return "the price is outside 0..2147483647";
-    case "bad-side":
-      return "the side is neither buy nor sell";
-    case "bad-id":
-      return "order ids must be positive integers";
-    case "bad-command":
-      return "unknown command kind";
-  }
-}

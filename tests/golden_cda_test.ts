@@ -383,41 +383,23 @@ const G10_Q16: Row[] = [
 
 // ---------------------------------------------------------------- tests
 
-Deno.test("G1: price-time priority, multi-level sweep, price improvement, partial fill", async () => {
-  play(await fresh(), G1);
-});
+const SCENARIOS: [name: string, table: Row[]][] = [
+  ["G1: price-time priority, multi-level sweep, price improvement, partial fill", G1],
+  ["G2: cancel is 'reduce to'; a reduce keeps queue position", G2],
+  ["G3: IOC remainder is canceled with reason I; duplicate token", G3],
+  ["G4: replace loses priority at the same price; a replace can cross", G4],
+  ["G5: replace arithmetic, ignored replaces, liable = 0", G5],
+  ["G6: TIF expiry cancels with reason T", G6_EXPIRY],
+  ["G6: after a replace, the old token's expiry is refused (not resting)", G6_REPLACE],
+  ["G10 Q1: a cancel of a filled order leaves no phantom level", G10_Q1],
+  ["G10 Q16: a cancel at the second level updates next_bid", G10_Q16],
+];
 
-Deno.test("G2: cancel is 'reduce to'; a reduce keeps queue position", async () => {
-  play(await fresh(), G2);
-});
-
-Deno.test("G3: IOC remainder is canceled with reason I; duplicate token", async () => {
-  play(await fresh(), G3);
-});
-
-Deno.test("G4: replace loses priority at the same price; a replace can cross", async () => {
-  play(await fresh(), G4);
-});
-
-Deno.test("G5: replace arithmetic, ignored replaces, liable = 0", async () => {
-  play(await fresh(), G5);
-});
-
-Deno.test("G6: TIF expiry cancels with reason T", async () => {
-  play(await fresh(), G6_EXPIRY);
-});
-
-Deno.test("G6: after a replace, the old token's expiry is refused (not resting)", async () => {
-  play(await fresh(), G6_REPLACE);
-});
-
-Deno.test("G10 Q1: a cancel of a filled order leaves no phantom level", async () => {
-  play(await fresh(), G10_Q1);
-});
-
-Deno.test("G10 Q16: a cancel at the second level updates next_bid", async () => {
-  play(await fresh(), G10_Q16);
-});
+for (const [name, table] of SCENARIOS) {
+  Deno.test(name, async () => {
+    play(await fresh(), table);
+  });
+}
 
 Deno.test("G10 Q13: after H, G1 gives identical output, match numbers from 0", async () => {
   const ob = await fresh();
