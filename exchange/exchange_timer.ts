@@ -9,7 +9,7 @@ import type { ExchangeClock } from "./clock.ts";
 import type { Exchange } from "./exchange.ts";
 
 export class ExchangeTimer {
-  #timer: number | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
   #armedAt = Infinity;
   #stopped = false;
 
