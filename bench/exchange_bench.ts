@@ -68,7 +68,9 @@ async function client(
   const firm = String.fromCharCode(65 + (id % 26)).repeat(4);
   const requests = Array.from({ length: orders }, (_, i) =>
     encodeClientMessage(enterOrder({
-      token: `${firm}${i % 2 ? "S" : "B"}${String(id).padStart(4, "0")}${String(i).padStart(5, "0")}`
+      token: `${firm}${i % 2 ? "S" : "B"}${String(id).padStart(4, "0")}${
+        String(i).padStart(5, "0")
+      }`
         .slice(0, 14),
       side: i % 2 ? "S" : "B",
       shares: 1,
@@ -124,6 +126,7 @@ const echoServer = await spawn(["run", "--allow-net", "bench/tcp_echo.ts"]);
 const exchange = await spawn([
   "run",
   "--allow-net",
+  "--allow-read",
   "--allow-env",
   "exchange/main.ts",
   "--format",

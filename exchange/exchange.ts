@@ -22,8 +22,8 @@ import {
   EV_PEG,
   EV_REJECTED,
   EV_REPLACED,
-  MAX_PRICE,
   type MarketFormat,
+  MAX_PRICE,
   REJECT_REASONS,
 } from "../engine-wasm/events.ts";
 import type { ClientMessage, ServerMessage } from "../ouch/mod.ts";
@@ -63,7 +63,6 @@ export const STOCK = "AMAZGOOG";
 export const TIF_NO_EXPIRY = 99998;
 
 const W = 8; // words per engine event
-const SIDE_LETTER = ["B", "S"] as const;
 const CANCEL_T = 0x54;
 
 /** A request that waits in the IEX speed bump. */
@@ -235,7 +234,13 @@ export class Exchange {
     }
     const side = m.buySellIndicator === "B" ? 0 : m.buySellIndicator === "S" ? 1 : -1;
     if (side < 0) {
-      return this.#reject(conn, m.orderToken, "O", `side ${JSON.stringify(m.buySellIndicator)}`, now);
+      return this.#reject(
+        conn,
+        m.orderToken,
+        "O",
+        `side ${JSON.stringify(m.buySellIndicator)}`,
+        now,
+      );
     }
     const id = this.#register(m.orderToken, conn, m);
     const n = this.#core.enter(id, side, m.price, m.shares, m.timeInForce, m.midpointPeg);

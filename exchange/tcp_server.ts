@@ -29,7 +29,7 @@ export interface ExchangeServerOptions extends Omit<ExchangeOptions, "timestamp"
   clock?: ExchangeClock;
 }
 
-export const DEFAULT_MAX_QUEUED_BYTES = 1 << 20;
+export const DEFAULT_MAX_QUEUED_BYTES = 4 << 20;
 
 class Connection {
   readonly framer = new OuchFramer("client");
@@ -38,6 +38,8 @@ class Connection {
   queuedBytes = 0;
   #pumping = false;
   closed = false;
+  /** Set when the connection must close once its queued replies are written. */
+  closeWhenFlushed = false;
 
   constructor(
     readonly id: number,
@@ -60,7 +62,7 @@ class Connection {
   async #pump(): Promise<void> {
     this.#pumping = true;
     try {
-      while (this.#head < this.#queue.length && !this.closed) {
+      while (this.#head < this.#queue.length && (!this.closed || this.closeWhenFlushed)) {
         const bytes = this.#queue[this.#head];
         let written = 0;
         while (written < bytes.length) {
@@ -77,6 +79,27 @@ class Connection {
       this.server.drop(this, `write failed: ${(e as Error).message}`);
     } finally {
       this.#pumping = false;
+      if (this.closeWhenFlushed) this.#close();
+    }
+  }
+
+  /** Stops accepting replies; closes now, or after the queue drains if `flush`. */
+  shutdown(flush: boolean): void {
+    this.closed = true;
+    if (flush && this.#pumping) {
+      this.closeWhenFlushed = true;
+      // a peer that also stopped reading must not keep the socket forever
+      setTimeout(() => this.#close(), 1000);
+    } else {
+      this.#close();
+    }
+  }
+
+  #close(): void {
+    try {
+      this.conn.close();
+    } catch {
+      // already closed
     }
   }
 }
@@ -155,17 +178,16 @@ export class ExchangeServer implements ExchangeOutput {
     for (const c of this.#connections.values()) c.enqueue(bytes);
   }
 
-  /** Disconnects a client; its resting orders stay in the book, as upstream. */
-  drop(c: Connection, reason: string): void {
+  /**
+   * Disconnects a client; its resting orders stay in the book, as upstream.
+   * With `flush`, replies already queued (to the requests before a bad
+   * byte) are written first.
+   */
+  drop(c: Connection, reason: string, flush = false): void {
     if (c.closed) return;
-    c.closed = true;
     this.#connections.delete(c.id);
     this.#log(`exchange: disconnecting client ${c.id} (${c.remote}): ${reason}`);
-    try {
-      c.conn.close();
-    } catch {
-      // already closed by the peer
-    }
+    c.shutdown(flush);
   }
 
   async close(): Promise<void> {
@@ -226,10 +248,12 @@ export class ExchangeServer implements ExchangeOutput {
         this.exchange.receive(c.id, m, now);
       } catch (e) {
         // A bug must cost one request, not the exchange.
-        this.#log(`exchange: internal error on ${m.type} from client ${c.id}: ${(e as Error).stack}`);
+        this.#log(
+          `exchange: internal error on ${m.type} from client ${c.id}: ${(e as Error).stack}`,
+        );
       }
     }
-    if (garbage) this.drop(c, garbage.message);
+    if (garbage) this.drop(c, garbage.message, true);
     this.#timer.reschedule();
   }
 }

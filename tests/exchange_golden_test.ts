@@ -231,7 +231,11 @@ const scenarios: Scenario[] = [
 /** G7: each row is one batch over the book built by its orders. */
 function fbaRows(): Scenario[] {
   const rows: [string, string, string][] = [
-    ["a balanced", "B1 B 10@105, S1 S 10@100", "E B1 10@103 m0; E S1 10@103 m0; Z{103 10 0/0 MAX/0 0 MAX}"],
+    [
+      "a balanced",
+      "B1 B 10@105, S1 S 10@100",
+      "E B1 10@103 m0; E S1 10@103 m0; Z{103 10 0/0 MAX/0 0 MAX}",
+    ],
     [
       "b units",
       "B1 B 1@110, B2 B 1@108, B3 B 1@104, S1 S 1@100, S2 S 1@103, S3 S 1@106",
@@ -262,7 +266,11 @@ function fbaRows(): Scenario[] {
       "S1 S 1@0, S2 S 1@0, B1 B 1@100, B2 B 1@99, B3 B 1@97",
       "E B1 1@98 m0; E * 1@98 m0; E B2 1@98 m1; E * 1@98 m1; Z{98 2 97/1 MAX/0 0 MAX}",
     ],
-    ["h same price", "B1 B 1@100, S1 S 1@100", "E B1 1@100 m0; E S1 1@100 m0; Z{100 1 0/0 MAX/0 0 MAX}"],
+    [
+      "h same price",
+      "B1 B 1@100, S1 S 1@100",
+      "E B1 1@100 m0; E S1 1@100 m0; Z{100 1 0/0 MAX/0 0 MAX}",
+    ],
     ["i no cross", "B1 B 10@100, S1 S 10@105", "Z{0 0 100/10 105/10 0 MAX}"],
     ["j bids only", "B1 B 1@100", "Z{0 0 100/1 MAX/0 0 MAX}"],
     ["k empty book", "", "Z{0 0 0/0 MAX/0 0 MAX}"],

@@ -91,7 +91,10 @@ export class ScriptedExchange {
         : expected.split(";").map((s) => s.trim());
       const got = this.step(input);
       const ok = got.length === want.length && want.every((w, i) => matches(w, got[i]));
-      assert.ok(ok, `${name}: ${input}\n  want ${want.join("; ") || "∅"}\n  got  ${got.join("; ") || "∅"}`);
+      assert.ok(
+        ok,
+        `${name}: ${input}\n  want ${want.join("; ") || "∅"}\n  got  ${got.join("; ") || "∅"}`,
+      );
     }
   }
 
