@@ -10,13 +10,25 @@
  * process. Throughput is timed over whole replays; latency per 10-message
  * batch (p50/p99, clock cost subtracted) in a separate pass.
  *
+ * FBA clearing: one batch() call (price discovery, drawing the random order
+ * of the levels it touches, allocation, events) on books of 10 to 10,000
+ * resting orders, rebuilt untimed before each run (p50/p99 over many runs).
+ *
  * Usage: deno task bench:engine [--feed PATH] [--replays N] [--quick]
  * The last line printed is one JSON object with the results.
  */
 
 import process from "node:process";
 import { OrderBook as BaselineBook } from "nodejs-order-book";
-import { BookCore, EV_EXECUTED, WORDS_PER_COMMAND, WORDS_PER_EVENT } from "../engine-wasm/mod.ts";
+import {
+  BookCore,
+  engineModule,
+  EV_BATCH,
+  EV_EXECUTED,
+  WORDS_PER_COMMAND,
+  WORDS_PER_EVENT,
+} from "../engine-wasm/mod.ts";
+import { mulberry32 } from "../market/seeded_rng.ts";
 import { parseQuantcupFeed } from "./quantcup_feed.ts";
 import { DEFAULT_LEEPS, leepsWorkload } from "./leeps_workload.ts";
 import { OP_CANCEL, OP_ENTER, OP_REPLACE, type Workload } from "./workload.ts";
@@ -204,6 +216,87 @@ function latency(
   };
 }
 
+// --------------------------------------------------------------- FBA batch
+
+const FBA_SIZES = [10, 100, 1_000, 10_000] as const;
+const FBA_GRID = 10_000;
+const FBA_VALUE = 1_000_000;
+
+interface FbaResult {
+  orders: number;
+  runs: number;
+  p50_us: number;
+  p99_us: number;
+  fills: number;
+  volume: number;
+}
+
+/**
+ * A book as the lab makes one between two batches: both sides on the
+ * 10,000-tick grid around the value, bids from 8 ticks below to 3 above and
+ * asks from 3 below to 8 above, so a quarter of each side crosses; 70% unit
+ * orders, the rest 2..10 shares; all in the segment the batch will draw.
+ */
+function fbaBook(orders: number, seed: number): Workload {
+  const rnd = mulberry32(seed);
+  const w: Workload = {
+    name: `fba-${orders}`,
+    length: orders,
+    op: new Uint8Array(orders).fill(OP_ENTER),
+    id: new Int32Array(orders),
+    newId: new Int32Array(orders),
+    side: new Uint8Array(orders),
+    price: new Int32Array(orders),
+    shares: new Uint32Array(orders),
+    tif: new Uint32Array(orders).fill(99999),
+    maxId: orders,
+  };
+  for (let i = 0; i < orders; i++) {
+    const side = rnd() < 0.5 ? 0 : 1;
+    const k = Math.floor(rnd() * 12) - 8; // -8..3
+    w.id[i] = i + 1;
+    w.side[i] = side;
+    w.price[i] = FBA_VALUE + (side === 0 ? k : -k) * FBA_GRID;
+    w.shares[i] = rnd() < 0.7 ? 1 : 2 + Math.floor(rnd() * 9);
+  }
+  return w;
+}
+
+/** Rebuilds the book through the command buffer (untimed), then times batch() alone. */
+export function fbaClearing(module: WebAssembly.Module, orders: number, runs: number): FbaResult {
+  const w = fbaBook(orders, 11);
+  const book = BookCore.fromModule(module, {
+    format: "fba",
+    initialOrders: orders + 1,
+    initialEvents: 4 * orders + 16,
+    commandCapacity: 4096,
+  });
+  const samples = new Float64Array(runs);
+  let fills = 0, volume = 0;
+  const warmup = Math.min(50, runs);
+  for (let r = -warmup; r < runs; r++) {
+    book.reset();
+    book.seed(r >>> 0);
+    for (let start = 0; start < w.length; start += book.commandCapacity) {
+      engineBatch(book, w, start, Math.min(w.length, start + book.commandCapacity));
+    }
+    const a = process.hrtime.bigint();
+    const n = book.batch();
+    const t = Number(process.hrtime.bigint() - a);
+    if (r < 0) continue;
+    samples[r] = t;
+    const ev = book.events;
+    const z = (n - 2) * WORDS_PER_EVENT;
+    if ((ev[z] & 0xff) !== EV_BATCH) throw new Error("batch() did not end with a batch record");
+    fills = ev[z + 4];
+    volume = ev[z + 2] >>> 0;
+  }
+  const cost = clockCost();
+  samples.sort();
+  const us = (q: number) => Math.max(0, Math.round((quantile(samples, q) - cost) / 100) / 10);
+  return { orders, runs, p50_us: us(0.5), p99_us: us(0.99), fills, volume };
+}
+
 // -------------------------------------------------------------------- main
 
 interface Result {
@@ -294,7 +387,24 @@ async function main() {
       base.checksum / baselineReplays,
     );
   }
-  console.log(JSON.stringify({ results }));
+
+  const module = await engineModule();
+  const fba: FbaResult[] = [];
+  for (const orders of FBA_SIZES) {
+    const runs = Math.max(200, Math.min(5000, Math.round(2e6 / orders)));
+    const r = fbaClearing(module, orders, args.quick ? Math.min(runs, 200) : runs);
+    fba.push(r);
+    console.log(
+      `${
+        `fba-batch`.padEnd(15)
+      } ${orders} orders x ${r.runs}: batch() p50 ${r.p50_us} µs, p99 ${r.p99_us} µs; ` +
+        `${r.fills} fills, ${r.volume} shares`,
+    );
+  }
+  const fba_clear_us = Object.fromEntries(
+    fba.map((r) => [String(r.orders), { p50: r.p50_us, p99: r.p99_us }]),
+  );
+  console.log(JSON.stringify({ results, fba_clear_us }));
 }
 
 if (import.meta.main) await main();

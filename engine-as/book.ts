@@ -5,7 +5,10 @@
 //   @0  next id in level FIFO   @4  prev id        @8  remaining shares (u32)
 //   @12 price (i32)             @16 shares of the creating message (u32)
 //   @20 level id                @24 state (u8)     @25 side (u8)
+//   @26 flags (u8: FLAG_*, used by FBA and IEX)   @28 FBA segment (u32)
 // State: 0 unknown (token never used this day), 1 resting, 2 known but not resting.
+// An id is written as a new order at most once a day and reset() zeroes every
+// used record, so flags and segment start at 0 without a store on the CDA path.
 // Each level is a doubly linked FIFO, so a cancel unlinks in O(1) and a
 // reduce keeps queue position. Nothing is allocated per order: the arena grows
 // by doubling when the host uses an id beyond its capacity.
@@ -33,12 +36,18 @@ export const STATE_DONE: u8 = 2;
 
 export const REASON_USER: i32 = 0x55; // 'U'
 export const REASON_IOC: i32 = 0x49; // 'I'
+export const REASON_SYSTEM: i32 = 0x5a; // 'Z'
+
+/** IEX: the order sits in a pegged queue (linked through next/prev), not in a level. */
+export const FLAG_PEGGED: u8 = 1;
+/** FBA: the order's place within its segment has been drawn. */
+export const FLAG_SHUFFLED: u8 = 2;
 
 export let ordersPtr: usize = 0;
 export let orderCapacity: i32 = 0;
 export let maxIdUsed: i32 = 0;
 export let restingCount: i32 = 0;
-let matchNumber: u64 = 0;
+export let matchNumber: u64 = 0;
 
 // last BBO tuple written (or the empty book after a reset)
 let lastBb: i32 = 0;
@@ -53,23 +62,29 @@ let lastNa: i32 = MAX_PRICE;
 let dirty: i32 = 0;
 
 // @ts-ignore: decorator
-@inline function op(id: i32): usize { return ordersPtr + (<usize>id << 5); }
+@inline export function op(id: i32): usize { return ordersPtr + (<usize>id << 5); }
 // @ts-ignore: decorator
 @inline export function oNext(id: i32): i32 { return load<i32>(op(id)); }
 // @ts-ignore: decorator
-@inline function oPrev(id: i32): i32 { return load<i32>(op(id), 4); }
+@inline export function oPrev(id: i32): i32 { return load<i32>(op(id), 4); }
 // @ts-ignore: decorator
 @inline export function oShares(id: i32): u32 { return load<u32>(op(id), 8); }
 // @ts-ignore: decorator
 @inline export function oPrice(id: i32): i32 { return load<i32>(op(id), 12); }
 // @ts-ignore: decorator
-@inline function oCreated(id: i32): u32 { return load<u32>(op(id), 16); }
+@inline export function oCreated(id: i32): u32 { return load<u32>(op(id), 16); }
 // @ts-ignore: decorator
-@inline function oLevel(id: i32): i32 { return load<i32>(op(id), 20); }
+@inline export function oLevel(id: i32): i32 { return load<i32>(op(id), 20); }
 // @ts-ignore: decorator
 @inline export function oState(id: i32): u8 { return load<u8>(op(id), 24); }
 // @ts-ignore: decorator
-@inline function oSide(id: i32): i32 { return <i32>load<u8>(op(id), 25); }
+@inline export function oSide(id: i32): i32 { return <i32>load<u8>(op(id), 25); }
+// @ts-ignore: decorator
+@inline export function oFlags(id: i32): u8 { return load<u8>(op(id), 26); }
+// @ts-ignore: decorator
+@inline export function setOFlags(id: i32, f: u8): void { store<u8>(op(id), f, 26); }
+// @ts-ignore: decorator
+@inline export function oSegment(id: i32): u32 { return load<u32>(op(id), 28); }
 
 export function ordersInit(capacity: i32): void {
   orderCapacity = capacity;
@@ -116,8 +131,15 @@ function clampVolume(v: u64): i32 {
   return v > <u64>0xffffffff ? -1 : <i32><u32>v;
 }
 
-/** Writes a BBO event if the tuple changed since the last one. */
-export function publishBbo(): void {
+/**
+ * Writes a BBO event if the tuple changed since the last one. Inlined at
+ * build time into every command: V8 sizes its own wasm inlining budget by
+ * the module's share of tiny functions, and the CDA command loop ran ~10%
+ * slower once the FBA and IEX code lowered that share and V8 stopped
+ * inlining this call.
+ */
+// @ts-ignore: decorator
+@inline export function publishBbo(): void {
   if (dirty == 0) return;
   let changed = false;
   if (dirty & 1) {
@@ -160,9 +182,59 @@ export function publishBbo(): void {
   if (changed) emit(EV_BBO, lastBb, lastVbb, lastBa, lastVba, lastNb, lastNa);
 }
 
+/**
+ * Writes the whole tuple, changed or not, and makes it the last one written
+ * (an FBA batch reports the book after every batch).
+ */
+export function publishBboAlways(): void {
+  let bb = 0, vbb = 0, nb = 0, ba = MAX_PRICE, vba = 0, na = MAX_PRICE;
+  const b = bestBid;
+  if (b != NONE) {
+    bb = levelPrice(b);
+    vbb = clampVolume(levelVolume(b));
+    const n = nextWorse(BUY, bb);
+    if (n != NONE) nb = levelPrice(n);
+  }
+  const a = bestAsk;
+  if (a != NONE) {
+    ba = levelPrice(a);
+    vba = clampVolume(levelVolume(a));
+    const n = nextWorse(SELL, ba);
+    if (n != NONE) na = levelPrice(n);
+  }
+  lastBb = bb; lastVbb = vbb; lastBa = ba; lastVba = vba; lastNb = nb; lastNa = na;
+  dirty = 0;
+  emit(EV_BBO, bb, vbb, ba, vba, nb, na);
+}
+
+/** Makes the next publishBbo recompute the whole tuple (after a format switch). */
+export function bboStale(): void {
+  dirty = 15;
+}
+
 // ---------------------------------------------------------------- book edits
 
-function rest(id: i32, side: i32, price: i32, shares: u32): void {
+/** Marks an order that traded its last share; the caller has unlinked it. */
+// @ts-ignore: decorator
+@inline export function retire(id: i32): void {
+  const p = op(id);
+  store<u32>(p, 0, 8);
+  store<u8>(p, STATE_DONE, 24);
+}
+
+/** The next match number (shared by every format, restarting each day). */
+// @ts-ignore: decorator
+@inline export function nextMatch(): u64 {
+  return matchNumber++;
+}
+
+/** Counts an order that left a level without going through unlink. */
+// @ts-ignore: decorator
+@inline export function restingLeft(): void {
+  restingCount--;
+}
+
+export function rest(id: i32, side: i32, price: i32, shares: u32): void {
   if (restingCount == 0 && !inWindow(price) && price > 0 && price < MAX_PRICE) recentre(price);
   const l = levelFor(side, price);
   const p = op(id);
@@ -186,7 +258,7 @@ function rest(id: i32, side: i32, price: i32, shares: u32): void {
 }
 
 /** Takes a resting order out of its level; its record keeps price and side. */
-function unlink(id: i32): void {
+export function unlink(id: i32): void {
   const l = oLevel(id);
   const prev = oPrev(id);
   const next = oNext(id);
@@ -208,7 +280,7 @@ function unlink(id: i32): void {
  * side, best level first, FIFO within a level, each fill at the resting
  * level's price. Returns the shares left over.
  */
-function take(aggressor: i32, side: i32, price: i32, shares: u32): u32 {
+export function take(aggressor: i32, side: i32, price: i32, shares: u32): u32 {
   const other = side ^ 1;
   let left = shares;
   while (left != 0) {
@@ -262,7 +334,7 @@ function place(id: i32, side: i32, price: i32, shares: u32, ioc: bool): bool {
   return true;
 }
 
-function record(id: i32, side: i32, price: i32, created: u32): void {
+export function record(id: i32, side: i32, price: i32, created: u32): void {
   const p = op(id);
   store<i32>(p, price, 12);
   store<u32>(p, created, 16);
@@ -272,22 +344,32 @@ function record(id: i32, side: i32, price: i32, created: u32): void {
 
 // ---------------------------------------------------------------- commands
 
-export function enterOrder(id: i32, side: i32, price: i32, shares: u32, tif: u32): void {
-  if (!admitId(id, 0)) return;
+/**
+ * Checks an enter (REJECTED if it cannot be taken), then writes ACCEPTED and
+ * the order record. Shared by every format.
+ */
+// @ts-ignore: decorator
+@inline export function admitEnter(id: i32, side: i32, price: i32, shares: u32, tif: u32): bool {
+  if (!admitId(id, 0)) return false;
   if (oState(id) != STATE_UNKNOWN) {
     emit(EV_REJECTED | (REJECT_DUPLICATE_TOKEN << 8), id, 0, 0, 0, 0, 0);
-    return;
+    return false;
   }
   if (side != BUY && side != SELL) {
     emit(EV_REJECTED | (REJECT_BAD_SIDE << 8), id, 0, side, 0, 0, 0);
-    return;
+    return false;
   }
   if (price < 0) {
     emit(EV_REJECTED | (REJECT_BAD_PRICE << 8), id, 0, price, 0, 0, 0);
-    return;
+    return false;
   }
   emit(EV_ACCEPTED | (side << 16), id, side, <i32>shares, price, <i32>tif, 0);
   record(id, side, price, shares);
+  return true;
+}
+
+export function enterOrder(id: i32, side: i32, price: i32, shares: u32, tif: u32): void {
+  if (!admitEnter(id, side, price, shares, tif)) return;
   place(id, side, price, shares, tif == 0);
 }
 
@@ -315,32 +397,53 @@ export function cancelOrder(id: i32, remaining: u32, reason: i32): void {
   }
 }
 
-export function replaceOrder(oldId: i32, newId: i32, shares: u32, price: i32, tif: u32): void {
+/** Checks a replace; REJECTED and false if it cannot be taken. Shared by every format. */
+// @ts-ignore: decorator
+@inline export function admitReplace(oldId: i32, newId: i32, price: i32): bool {
   if (oldId <= 0 || oldId >= orderCapacity || oState(oldId) == STATE_UNKNOWN) {
     emit(EV_REJECTED | (REJECT_UNKNOWN_TOKEN << 8), oldId, newId, 0, 0, 0, 0);
-    return;
+    return false;
   }
-  if (!admitId(newId, oldId)) return;
+  if (!admitId(newId, oldId)) return false;
   if (oState(newId) != STATE_UNKNOWN) {
     emit(EV_REJECTED | (REJECT_REPLACEMENT_USED << 8), oldId, newId, 0, 0, 0, 0);
-    return;
+    return false;
   }
   if (oState(oldId) != STATE_RESTING) {
     emit(EV_REJECTED | (REJECT_NOT_RESTING << 8), oldId, newId, 0, 0, 0, 0);
-    return;
+    return false;
   }
   if (price < 0) {
     emit(EV_REJECTED | (REJECT_BAD_PRICE << 8), oldId, newId, price, 0, 0, 0);
-    return;
+    return false;
   }
+  return true;
+}
+
+/**
+ * Liable shares of a replace: the replace states a new total, and shares
+ * already executed since the creating message are not owed again (upstream
+ * arithmetic). <= 0 means the order is simply canceled.
+ */
+// @ts-ignore: decorator
+@inline export function liableShares(remaining: u32, shares: u32, created: u32): i64 {
+  return <i64>remaining + <i64>shares - <i64>created;
+}
+
+/** Cancels the rest of a replaced order whose liable shares came to 0 (Q3). */
+// @ts-ignore: decorator
+@inline export function cancelReplaced(oldId: i32, side: i32, remaining: u32): void {
+  emit(EV_CANCELED | (REASON_USER << 8) | (side << 16), oldId, <i32>remaining, 0, 0, 0, 0);
+}
+
+export function replaceOrder(oldId: i32, newId: i32, shares: u32, price: i32, tif: u32): void {
+  if (!admitReplace(oldId, newId, price)) return;
   const side = oSide(oldId);
   const remaining = oShares(oldId);
   unlink(oldId);
-  // upstream arithmetic: the replace states a new total; shares already
-  // executed since the creating message are not owed again
-  const liable = <i64>remaining + <i64>shares - <i64>oCreated(oldId);
+  const liable = liableShares(remaining, shares, oCreated(oldId));
   if (liable <= 0) {
-    emit(EV_CANCELED | (REASON_USER << 8) | (side << 16), oldId, <i32>remaining, 0, 0, 0, 0);
+    cancelReplaced(oldId, side, remaining);
     return;
   }
   record(newId, side, price, shares);

@@ -4,11 +4,18 @@
 //  words 1..7: payload, by type
 //    ACCEPTED  1 id, 2 side, 3 shares, 4 price, 5 tif
 //    EXECUTED  1 aggressor id, 2 resting id, 3 shares, 4 price, 5 match lo, 6 match hi
+//              (FBA batch: 1 bid, 2 ask, price = clearing price; IEX peg move:
+//              1 the pegged order, or the pegged bid when two pegged orders trade)
 //    CANCELED  1 id, 2 decrement            (reason: 'U' user, 'I' IOC rest, 'T' expiry, 'Z' system)
-//    REPLACED  1 new id, 2 old id, 3 liable shares, 4 price, 5 rests after processing (0/1)
+//    REPLACED  1 new id, 2 old id, 3 liable shares, 4 price, 5 rests after processing (0/1),
+//              6 tif
 //    BBO       1 best bid, 2 volume, 3 best ask, 4 volume, 5 next bid, 6 next ask
 //    REJECTED  1 id, 2 second id (replace) or 0, 3 offending value (bad side/price)
 //              (reason: see REJECT_*)
+//    BATCH     1 clearing price (0 = nothing traded), 2 volume in shares lo, 3 hi,
+//              4 number of fills                                  (FBA, once per batch)
+//    PEG       1 peg state = resting pegged asks - pegged bids (orders, signed),
+//              2 peg price (0 = none)                             (IEX)
 // The buffer is rewritten from record 0 by every exported command call.
 
 import { allocate, relocate } from "./heap";
@@ -19,6 +26,8 @@ export const EV_CANCELED: i32 = 3;
 export const EV_REPLACED: i32 = 4;
 export const EV_BBO: i32 = 5;
 export const EV_REJECTED: i32 = 6;
+export const EV_BATCH: i32 = 7;
+export const EV_PEG: i32 = 8;
 
 export const REJECT_DUPLICATE_TOKEN: i32 = 1;
 export const REJECT_UNKNOWN_TOKEN: i32 = 2;

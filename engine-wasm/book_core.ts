@@ -9,6 +9,10 @@
  *
  * For bulk replay, write commands with {@link BookCore.setEnter} etc. and
  * execute them with one {@link BookCore.run} call.
+ *
+ * The market format (CDA, FBA or IEX) is chosen with the `format` option or
+ * {@link BookCore.setFormat} on an empty book. FBA adds {@link BookCore.batch},
+ * IEX adds {@link BookCore.external} and pegged orders (`enter(..., true)`).
  */
 
 import {
@@ -17,11 +21,14 @@ import {
   EMPTY_BBO,
   type EngineEvent,
   EV_ACCEPTED,
+  EV_BATCH,
   EV_BBO,
   EV_CANCELED,
   EV_EXECUTED,
+  EV_PEG,
   EV_REJECTED,
   EV_REPLACED,
+  type MarketFormat,
   REJECT_REASONS,
   type Side,
 } from "./events.ts";
@@ -36,6 +43,7 @@ interface EngineExports {
     price: number,
     shares: number,
     tif: number,
+    flags: number,
   ): number;
   cancel(id: number, remaining: number, reason: number): number;
   replace(
@@ -46,6 +54,13 @@ interface EngineExports {
     tif: number,
   ): number;
   run(n: number): number;
+  batch(): number;
+  external(bid: number, ask: number): number;
+  setFormat(f: number): void;
+  getFormat(): number;
+  seed(s: number): void;
+  pegPrice(): number;
+  pegState(): number;
   reset(): void;
   snapshot(maxLevels: number): number;
   orderShares(id: number): bigint;
@@ -64,6 +79,10 @@ export interface BookCoreOptions {
   initialEvents?: number;
   /** Commands one {@link BookCore.run} call can take (default 4096). */
   commandCapacity?: number;
+  /** Market format (default "cda"). */
+  format?: MarketFormat;
+  /** Seed of the FBA random order within a segment (default 0). */
+  seed?: number;
 }
 
 export interface LevelSnapshot<K = number> {
@@ -73,11 +92,20 @@ export interface LevelSnapshot<K = number> {
   orders: { order: K; shares: number }[];
 }
 
+export interface PeggedSnapshot<K = number> {
+  order: K;
+  shares: number;
+  /** The price of the creating message: the order trades only while the peg is within it. */
+  limit: number;
+}
+
 export interface BookSnapshot<K = number> {
   /** Best (highest) first. */
   bids: LevelSnapshot<K>[];
   /** Best (lowest) first. */
   asks: LevelSnapshot<K>[];
+  /** IEX midpoint-pegged orders, hidden from the levels, in queue order (empty elsewhere). */
+  pegged: { bids: PeggedSnapshot<K>[]; asks: PeggedSnapshot<K>[] };
 }
 
 export const SIDE_BUY = 0;
@@ -87,7 +115,12 @@ export const CMD_CANCEL = 2;
 export const CMD_REPLACE = 3;
 export const WORDS_PER_EVENT = 8;
 export const WORDS_PER_COMMAND = 8;
+/** Bit 0 of an enter command's flags word (command word 7): midpoint peg. */
+export const ENTER_PEG = 1;
+/** Engine format codes, by index. */
+export const MARKET_FORMATS: readonly MarketFormat[] = ["cda", "fba", "iex"];
 const SIDES: readonly Side[] = ["B", "S"];
+const UINT32_MAX = 0xffffffff;
 
 export class BookCore {
   readonly #x: EngineExports;
@@ -119,6 +152,8 @@ export class BookCore {
     this.commandCapacity = this.#x.commandsCapacity();
     this.#mem = new Int32Array(0);
     this.#remap();
+    if (options.format !== undefined) this.setFormat(options.format);
+    if (options.seed !== undefined) this.seed(options.seed);
   }
 
   static async create(options: BookCoreOptions = {}): Promise<BookCore> {
@@ -150,15 +185,20 @@ export class BookCore {
     return n;
   }
 
-  /** Enters an order. side 0 = buy, 1 = sell; tif 0 = IOC. Returns the event count. */
+  /**
+   * Enters an order. side 0 = buy, 1 = sell; tif 0 = IOC; `peg` = midpoint
+   * peg with `price` as its limit (IEX only, ignored elsewhere). Returns the
+   * event count.
+   */
   enter(
     id: number,
     side: number,
     price: number,
     shares: number,
     tif: number,
+    peg = false,
   ): number {
-    return this.#sync(this.#enter(id, side, price, shares, tif));
+    return this.#sync(this.#enter(id, side, price, shares, tif, peg ? ENTER_PEG : 0));
   }
 
   /** Reduces a resting order to `remaining` shares (0 = cancel). */
@@ -177,7 +217,62 @@ export class BookCore {
     return this.#sync(this.#replace(oldId, newId, shares, price, tif));
   }
 
-  /** Empties the book and forgets all ids (a new trading day). */
+  /**
+   * FBA: runs one batch (uniform-price call auction): `executed` (bid, ask)
+   * per fill, `canceled` I per IOC order left, `batch`, `bbo`. In the other
+   * formats the only event is a `rejected` bad-command.
+   */
+  batch(): number {
+    return this.#sync(this.#x.batch());
+  }
+
+  /**
+   * IEX: a new external best bid and offer; the peg becomes their midpoint
+   * (rounded down), or none when bid is 0 or either is 2147483647 or more.
+   * Events: fills the peg move allows, `bbo` if changed, always `peg`. No
+   * events in the other formats.
+   */
+  external(bid: number, ask: number): number {
+    return this.#sync(this.#x.external(bid, ask));
+  }
+
+  /**
+   * Switches the market format, kept across {@link reset}. Only an empty book
+   * can switch (resting orders belong to the format that placed them), so
+   * call it after creating the book or after a reset.
+   */
+  setFormat(format: MarketFormat): void {
+    const f = MARKET_FORMATS.indexOf(format);
+    if (f < 0) throw new RangeError(`unknown market format ${JSON.stringify(format)}`);
+    this.#x.setFormat(f);
+    if (this.#x.getFormat() !== f) {
+      throw new Error(`setFormat(${format}): orders rest in the book; reset() first`);
+    }
+  }
+
+  get format(): MarketFormat {
+    return MARKET_FORMATS[this.#x.getFormat()];
+  }
+
+  /** Seeds the FBA random order (not touched by {@link reset}). */
+  seed(s: number): void {
+    if (!Number.isInteger(s) || s < 0 || s > UINT32_MAX) {
+      throw new RangeError(`seed must be an integer in 0..${UINT32_MAX}, got ${s}`);
+    }
+    this.#x.seed(s);
+  }
+
+  /** The IEX peg, 0 = none. */
+  get pegPrice(): number {
+    return this.#x.pegPrice();
+  }
+
+  /** Resting pegged asks minus resting pegged bids (orders). */
+  get pegState(): number {
+    return this.#x.pegState();
+  }
+
+  /** Empties the book and forgets all ids (a new trading day); also the peg and FBA segments. */
   reset(): void {
     this.#x.reset();
     this.#sync(0);
@@ -221,6 +316,7 @@ export class BookCore {
     price: number,
     shares: number,
     tif: number,
+    peg = false,
   ) {
     const m = this.#mem, c = this.#commands + i * WORDS_PER_COMMAND;
     m[c] = CMD_ENTER;
@@ -229,6 +325,7 @@ export class BookCore {
     m[c + 3] = price;
     m[c + 4] = shares;
     m[c + 5] = tif;
+    m[c + 7] = peg ? ENTER_PEG : 0;
   }
 
   /** Writes command slot i as a cancel (reduce to `remaining`). */
@@ -343,6 +440,15 @@ export class BookCore {
         if (m[p + 2] !== 0) ev.other = m[p + 2];
         return ev;
       }
+      case EV_BATCH:
+        return {
+          type: "batch",
+          clearingPrice: m[p + 1],
+          volume: (m[p + 2] >>> 0) + (m[p + 3] >>> 0) * 2 ** 32,
+          fills: m[p + 4] >>> 0,
+        };
+      case EV_PEG:
+        return { type: "peg", pegState: m[p + 1], pegPrice: m[p + 2] };
       default:
         throw new Error(`engine wrote an unknown event kind ${kind}`);
     }
@@ -358,7 +464,7 @@ export class BookCore {
     return this.#x.ladderBase();
   }
 
-  /** Number of orders resting in the book. */
+  /** Number of orders resting in the book, IEX pegged orders included. */
   get restingOrders(): number {
     return this.#x.restingOrders();
   }
@@ -385,8 +491,17 @@ export class BookCore {
       }
       sides.push(levels);
     }
+    const pegged: PeggedSnapshot[][] = [];
+    for (let s = 0; s < 2; s++) {
+      const n = m[p++];
+      const orders: PeggedSnapshot[] = [];
+      for (let k = 0; k < n; k++) {
+        orders.push({ order: m[p++], shares: m[p++] >>> 0, limit: m[p++] });
+      }
+      pegged.push(orders);
+    }
     if (p !== end) throw new Error("engine snapshot is malformed");
-    return { bids: sides[0], asks: sides[1] };
+    return { bids: sides[0], asks: sides[1], pegged: { bids: pegged[0], asks: pegged[1] } };
   }
 
   /** The current BBO tuple, computed from the book. */

@@ -6,6 +6,8 @@
  */
 
 export type Side = "B" | "S";
+/** Continuous double auction, frequent batch auctions, IEX (midpoint pegs). */
+export type MarketFormat = "cda" | "fba" | "iex";
 /** Why shares left the book: user cancel, IOC remainder, TIF expiry, system drop. */
 export type CancelReason = "U" | "I" | "T" | "Z";
 export type RejectReason =
@@ -52,9 +54,12 @@ export type EngineEvent<K = number> =
   }
   | {
     type: "executed";
-    /** The incoming order. */
+    /**
+     * The incoming order; in an FBA batch the bid; in an IEX peg move the
+     * pegged order (the pegged bid when two pegged orders trade).
+     */
     order: K;
-    /** The resting order it traded with. */
+    /** The resting order it traded with; in an FBA batch the ask. */
     resting: K;
     shares: number;
     price: number;
@@ -80,7 +85,22 @@ export type EngineEvent<K = number> =
     resting: boolean;
   }
   | ({ type: "bbo" } & Bbo)
-  | { type: "rejected"; order: K; other?: K; reason: RejectReason };
+  | { type: "rejected"; order: K; other?: K; reason: RejectReason }
+  | {
+    /** FBA: after the fills and IOC cancels of every batch, then a `bbo`. */
+    type: "batch";
+    /** The uniform price, or 0 when nothing traded. */
+    clearingPrice: number;
+    /** Shares traded (each fill counted once). */
+    volume: number;
+    fills: number;
+  }
+  | {
+    /** IEX: resting pegged asks minus pegged bids (orders), and the peg (0 = none). */
+    type: "peg";
+    pegState: number;
+    pegPrice: number;
+  };
 
 // Codes shared with engine-as/events.ts.
 export const EV_ACCEPTED = 1;
@@ -89,6 +109,8 @@ export const EV_CANCELED = 3;
 export const EV_REPLACED = 4;
 export const EV_BBO = 5;
 export const EV_REJECTED = 6;
+export const EV_BATCH = 7;
+export const EV_PEG = 8;
 
 export const REJECT_REASONS: readonly RejectReason[] = [
   "bad-command", // 0 is unused; keeps indices aligned with the engine codes

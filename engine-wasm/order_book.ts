@@ -14,7 +14,14 @@ import {
   SIDE_BUY,
   SIDE_SELL,
 } from "./book_core.ts";
-import { type Bbo, type CancelReason, type EngineEvent, MAX_PRICE, type Side } from "./events.ts";
+import {
+  type Bbo,
+  type CancelReason,
+  type EngineEvent,
+  type MarketFormat,
+  MAX_PRICE,
+  type Side,
+} from "./events.ts";
 import { engineModule } from "./engine_module.ts";
 
 export type BookEvent = EngineEvent<string>;
@@ -26,6 +33,8 @@ export interface EnterOrder {
   price: number;
   /** Seconds: 0 = immediate-or-cancel, 1..99997 expires (host timer), >= 99998 never. */
   timeInForce: number;
+  /** IEX midpoint peg, with `price` as its limit (ignored by CDA and FBA). */
+  peg?: boolean;
 }
 
 export interface ReplaceOrder {
@@ -96,7 +105,7 @@ export class OrderBook {
     const shares = uint("shares", o.shares, UINT32_MAX);
     const tif = uint("timeInForce", o.timeInForce, UINT32_MAX);
     return this.#read(
-      this.core.enter(this.#intern(o.token), side, price, shares, tif),
+      this.core.enter(this.#intern(o.token), side, price, shares, tif, o.peg === true),
     );
   }
 
@@ -132,6 +141,42 @@ export class OrderBook {
     );
   }
 
+  /** FBA: runs one batch (see {@link BookCore.batch}). */
+  batch(): BookEvent[] {
+    return this.#read(this.core.batch());
+  }
+
+  /** IEX: a new external best bid and offer (see {@link BookCore.external}). */
+  external(bid: number, ask: number): BookEvent[] {
+    return this.#read(
+      this.core.external(uint("bid", bid, UINT32_MAX), uint("ask", ask, UINT32_MAX)),
+    );
+  }
+
+  /** Switches the market format (see {@link BookCore.setFormat}): empty book only. */
+  setFormat(format: MarketFormat): void {
+    this.core.setFormat(format);
+  }
+
+  get format(): MarketFormat {
+    return this.core.format;
+  }
+
+  /** Seeds the FBA random order (not touched by {@link reset}). */
+  seed(s: number): void {
+    this.core.seed(s);
+  }
+
+  /** The IEX peg, 0 = none. */
+  get pegPrice(): number {
+    return this.core.pegPrice;
+  }
+
+  /** Resting pegged asks minus resting pegged bids (orders). */
+  get pegState(): number {
+    return this.core.pegState;
+  }
+
   /** Starts a new trading day: empty book, every token forgotten. */
   reset(): void {
     this.core.reset();
@@ -160,7 +205,13 @@ export class OrderBook {
           shares: o.shares,
         })),
       }));
-    return { bids: named(s.bids), asks: named(s.asks) };
+    const pegged = (orders: typeof s.pegged.bids) =>
+      orders.map((o) => ({ order: this.#tokens[o.order], shares: o.shares, limit: o.limit }));
+    return {
+      bids: named(s.bids),
+      asks: named(s.asks),
+      pegged: { bids: pegged(s.pegged.bids), asks: pegged(s.pegged.asks) },
+    };
   }
 
   #read(n: number): BookEvent[] {
@@ -181,6 +232,8 @@ export class OrderBook {
           return r;
         }
         case "bbo":
+        case "batch":
+        case "peg":
           return e;
         default:
           return { ...e, order: t[e.order] };

@@ -20,6 +20,7 @@ import { ReferenceBook } from "./reference_book.ts";
 
 const module = await engineModule();
 const W = 262_144; // ladder window, engine-as/ladder.ts
+const EMPTY_BOOK = { bids: [], asks: [], pegged: { bids: [], asks: [] } };
 
 type Cmd =
   | ["enter", number, number, number, number, number]
@@ -358,7 +359,7 @@ Deno.test("an enter with 0 shares is accepted and nothing rests (§5.2)", async 
     order: "z",
     reason: "not-resting",
   }]);
-  assert.deepStrictEqual(ob.snapshot(), { bids: [], asks: [] });
+  assert.deepStrictEqual(ob.snapshot(), EMPTY_BOOK);
 });
 
 // ---------------------------------------------------------------- scale
@@ -490,7 +491,7 @@ Deno.test("1,000,000 resting orders fit, and sweeps through them are exact", asy
   // and everything can be reset
   core.reset();
   assert.equal(core.restingOrders, 0);
-  assert.deepStrictEqual(core.snapshot(), { bids: [], asks: [] });
+  assert.deepStrictEqual(core.snapshot(), EMPTY_BOOK);
   assert.equal(
     core.readEvents(core.enter(1, 0, 999_000, 1, 99999))[0].type,
     "accepted",
@@ -550,7 +551,7 @@ Deno.test("bad inputs through OrderBook throw OrderInputError naming the field",
     );
   }
   // nothing reached the engine: the book is empty and the token is unused
-  assert.deepStrictEqual(ob.snapshot(), { bids: [], asks: [] });
+  assert.deepStrictEqual(ob.snapshot(), EMPTY_BOOK);
   assert.equal(ob.enter(ok)[0].type, "accepted");
   assert.ok(new OrderInputError("x") instanceof TypeError);
 });
@@ -629,7 +630,7 @@ Deno.test("reset() then the same scenario gives identical events", async () => {
   assert.ok(first.filter((e) => e.type === "executed").length >= 4);
   for (let k = 0; k < 3; k++) {
     ob.reset();
-    assert.deepStrictEqual(ob.snapshot(), { bids: [], asks: [] });
+    assert.deepStrictEqual(ob.snapshot(), EMPTY_BOOK);
     assert.deepStrictEqual(scenario(ob), first);
     assert.deepStrictEqual(ob.snapshot(), book);
   }

@@ -203,7 +203,7 @@ function parseExpected(
 }
 
 function parseBook(text: string): BookSnapshot<string> {
-  const book: BookSnapshot<string> = { bids: [], asks: [] };
+  const book: BookSnapshot<string> = { bids: [], asks: [], pegged: { bids: [], asks: [] } };
   if (text.trim() === "empty") return book;
   for (const part of text.split(";")) {
     const m = part.trim().match(/^(bids|asks)((?: \d+\[[^\]]*\])+)$/);
@@ -476,6 +476,7 @@ Deno.test("golden tables: the notation helpers parse as documented", () => {
       },
     ],
     asks: [],
+    pegged: { bids: [], asks: [] },
   });
   assert.throws(() => parseExpected("E nonsense", cmd, sides));
 });

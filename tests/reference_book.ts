@@ -216,7 +216,11 @@ export class ReferenceBook {
         volume: l.orders.reduce((s, o) => s + o.shares, 0),
         orders: l.orders.map((o) => ({ order: o.id, shares: o.shares })),
       }));
-    return { bids: side(this.#levels[0]), asks: side(this.#levels[1]) };
+    return {
+      bids: side(this.#levels[0]),
+      asks: side(this.#levels[1]),
+      pegged: { bids: [], asks: [] },
+    };
   }
 
   bbo(): Bbo {
