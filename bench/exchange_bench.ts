@@ -110,11 +110,14 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 }
 
+// Every client gets its own id, so no two ever send the same order token
+// (the exchange ignores a duplicate token, and its client would wait forever).
+let nextClient = 0;
+
 async function measure(port: number, clients: number, orders: number, echo: boolean) {
-  await Promise.all(Array.from({ length: clients }, (_, i) => client(port, 900 + i, WARMUP, echo)));
-  const runs = await Promise.all(
-    Array.from({ length: clients }, (_, i) => client(port, i, orders, echo)),
-  );
+  const ids = (n: number) => Array.from({ length: n }, () => nextClient++);
+  await Promise.all(ids(clients).map((id) => client(port, id, WARMUP, echo)));
+  const runs = await Promise.all(ids(clients).map((id) => client(port, id, orders, echo)));
   const all = new Float64Array(runs.reduce((n, r) => n + r.length, 0));
   let at = 0;
   for (const r of runs) all.set(r, (at += r.length) - r.length);

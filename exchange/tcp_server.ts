@@ -5,7 +5,7 @@
  *
  * One writer: every inbound message, timer and batch runs to completion on
  * the single JS thread, in arrival order. Replies are queued per connection
- * and written by that connection's own pump, one write per message (the
+ * and written by that connection's own pump, whole messages only (the
  * upstream client cannot reassemble a message split across reads), so a
  * client that stops reading only fills its own bounded queue and is then
  * dropped; nobody else waits for it.
@@ -31,8 +31,17 @@ export interface ExchangeServerOptions extends Omit<ExchangeOptions, "timestamp"
 
 export const DEFAULT_MAX_QUEUED_BYTES = 4 << 20;
 
+/**
+ * Replies queued for one connection leave in writes of whole messages of at
+ * most this many bytes: few system calls under load, and each write fits one
+ * TCP segment on any network, so a reader that cannot reassemble (the
+ * upstream app's) still always reads whole messages.
+ */
+const WRITE_BYTES = 1024;
+
 class Connection {
   readonly framer = new OuchFramer("client");
+  readonly #out = new Uint8Array(WRITE_BYTES);
   #queue: Uint8Array[] = [];
   #head = 0;
   queuedBytes = 0;
@@ -56,20 +65,29 @@ class Connection {
       this.server.drop(this, `not reading: ${this.queuedBytes} bytes of replies queued`);
       return;
     }
-    if (!this.#pumping) void this.#pump();
+    if (!this.#pumping) {
+      // Start writing once the current event has queued all its replies, so
+      // they leave together.
+      this.#pumping = true;
+      queueMicrotask(() => void this.#pump());
+    }
   }
 
   async #pump(): Promise<void> {
-    this.#pumping = true;
+    const out = this.#out;
     try {
       while (this.#head < this.#queue.length && (!this.closed || this.closeWhenFlushed)) {
-        const bytes = this.#queue[this.#head];
-        let written = 0;
-        while (written < bytes.length) {
-          written += await this.conn.write(written === 0 ? bytes : bytes.subarray(written));
+        let n = 0;
+        while (
+          this.#head < this.#queue.length && n + this.#queue[this.#head].length <= WRITE_BYTES
+        ) {
+          out.set(this.#queue[this.#head], n);
+          n += this.#queue[this.#head].length;
+          this.#queue[this.#head++] = undefined as unknown as Uint8Array;
         }
-        this.#queue[this.#head++] = undefined as unknown as Uint8Array;
-        this.queuedBytes -= bytes.length;
+        this.queuedBytes -= n;
+        let written = 0;
+        while (written < n) written += await this.conn.write(out.subarray(written, n));
         if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
           this.#queue = this.#queue.slice(this.#head);
           this.#head = 0;
