@@ -67,6 +67,13 @@ export class ScriptedExchange {
     return this.sent;
   }
 
+  /** Runs an FBA batch now; returns what it caused. */
+  batch(): Delivered[] {
+    this.sent = [];
+    this.exchange.runBatch(this.now);
+    return this.sent;
+  }
+
   /** One script line (see the module comment); returns the rendered outputs. */
   step(line: string): string[] {
     let input = line.trim();
@@ -144,9 +151,7 @@ export class ScriptedExchange {
           shares: 1,
         });
       case "batch":
-        this.sent = [];
-        this.exchange.runBatch(this.now);
-        return this.sent;
+        return this.batch();
     }
     throw new Error(`unknown script input ${JSON.stringify(input)}`);
   }
