@@ -95,8 +95,9 @@ export function LandingPage({ demoSocketPath, demo }: LandingPageProps) {
               <strong>Experimenters</strong>
               Sessions that put subjects in a continuous double auction, a frequent batch auction or
               an IEX-style speed bump, with every message and match kept for analysis. Today the
-              matching engine runs the continuous double auction below; sessions, the subject screen
-              and data export are being built.
+              matching engine runs all three formats (the continuous double auction below) and
+              serves them over OUCH as a drop-in for the LEEPS exchange; sessions, the subject
+              screen and data export are being built.
             </p>
             <p>
               <strong>Subjects</strong>
@@ -106,8 +107,9 @@ export function LandingPage({ demoSocketPath, demo }: LandingPageProps) {
             <p>
               <strong>Developers</strong>
               TypeScript on Deno, a WebAssembly matching engine written in AssemblyScript,
-              server-rendered Preact with islands, WebSockets. Successor of the LEEPS lab's oTree
-              app and Python exchange.
+              server-rendered Preact with islands, WebSockets, and an OUCH exchange server (<code>
+                deno task exchange
+              </code>). Successor of the LEEPS lab's oTree app and Python exchange.
             </p>
           </div>
           <ul class="links">
