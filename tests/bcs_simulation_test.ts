@@ -24,13 +24,14 @@ function normal(rng: Rng): number {
   return Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
 }
 
-function path(seed: number, ratePerSecond: number, durationMs: number): ValuePoint[] {
+/** Poisson jump times (plus `minGapMs` between jumps, to isolate them), N(0, σ) sizes. */
+function path(seed: number, ratePerSecond: number, durationMs: number, minGapMs = 0): ValuePoint[] {
   const rng = mulberry32(seed);
   const out: ValuePoint[] = [];
   let t = 0;
   let v = V0;
   for (;;) {
-    t += Math.round(-Math.log(1 - rng()) * 1000 / ratePerSecond);
+    t += minGapMs + Math.round(-Math.log(1 - rng()) * 1000 / ratePerSecond);
     if (t >= durationMs) return out;
     v = Math.trunc(v + normal(rng) * SIGMA);
     out.push({ atMs: t, value: v });
@@ -118,10 +119,12 @@ Deno.test("F6: the batch auction cuts snipes per jump to about Δδ/τ of the CD
   let fba = 0;
   let chances = 0;
   for (let seed = 1; seed <= 20; seed++) {
-    const jumps = path(500 + seed, 0.25, 240_000);
+    // Jumps isolated from each other by two batch intervals, as F6 assumes:
+    // snipes from two jumps in one interval would trade with each other.
+    const jumps = path(500 + seed, 0.25, 600_000, 6000);
     chances += snipeable(jumps);
-    cda += (await round({ jumps, seed })).snipes;
-    fba += (await round({ jumps, seed, format: "fba" })).snipes;
+    cda += (await round({ jumps, seed, durationMs: 600_000 })).snipes;
+    fba += (await round({ jumps, seed, durationMs: 600_000, format: "fba" })).snipes;
   }
   // CDA: a fast sniper beats the slow maker on every snipeable jump.
   assert.ok(cda >= 0.9 * chances && cda <= chances, `CDA ${cda} of ${chances}`);
