@@ -32,6 +32,7 @@ import type { ClientMessage, ServerMessage } from "../../ouch/messages.ts";
 import { MAX_ASK } from "../price_grid.ts";
 import { mulberry32, type Rng } from "../seeded_rng.ts";
 import { EventQueue } from "./event_queue.ts";
+import { speedCharge } from "../trader_account.ts";
 
 export type BcsRole = "out" | "maker" | "sniper";
 
@@ -205,7 +206,7 @@ export async function runBcsRound(input: BcsRoundInput): Promise<RoundOutcome> {
         role: seat.role,
         speed: seat.speed,
         speedSeconds: seat.speed ? input.durationMs / 1000 : 0,
-        speedCost: seat.speed ? Math.round((input.durationMs / 1000) * input.speedUnitCost) : 0,
+        speedCost: seat.speed ? speedCharge(input.durationMs, input.speedUnitCost) : 0,
         bought: 0,
         sold: 0,
         inventory: 0,
