@@ -28,7 +28,7 @@ import {
 } from "../engine-wasm/events.ts";
 import type { ClientMessage, ServerMessage } from "../ouch/mod.ts";
 import { virtualTimestamp } from "./clock.ts";
-import { DeadlineQueue } from "./deadline_queue.ts";
+import { EventQueue } from "./event_queue.ts";
 
 export type EnterOrder = Extract<ClientMessage, { type: "O" }>;
 export type ReplaceOrder = Extract<ClientMessage, { type: "U" }>;
@@ -92,7 +92,8 @@ export class Exchange {
   #nextId = 1;
   #orderReference = 1n;
 
-  readonly #timers = new DeadlineQueue();
+  /** TIF expiries by order id. */
+  readonly #timers = new EventQueue<number>();
   #bump: { at: number; item: Bumped }[] = [];
   #bumpHead = 0;
   #nextBatchAt = Infinity;
@@ -172,7 +173,7 @@ export class Exchange {
         }
         this.#process(item.conn, item.message, bumpAt);
       } else if (timerAt <= now && timerAt <= batchAt) {
-        const id = this.#timers.pop();
+        const id = this.#timers.pop()!.item;
         if (this.#expiry[id] === timerAt) this.#expire(id, timerAt);
       } else if (batchAt <= now) {
         this.#nextBatchAt = batchAt + this.batchMs;

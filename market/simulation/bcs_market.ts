@@ -31,7 +31,7 @@ import type { MarketFormat } from "../../engine-wasm/events.ts";
 import type { ClientMessage, ServerMessage } from "../../ouch/messages.ts";
 import { MAX_ASK } from "../price_grid.ts";
 import { mulberry32, type Rng } from "../seeded_rng.ts";
-import { EventQueue } from "./event_queue.ts";
+import { EventQueue } from "../../exchange/event_queue.ts";
 import { speedCharge } from "../trader_account.ts";
 
 export type BcsRole = "out" | "maker" | "sniper";

@@ -1,8 +1,11 @@
 /**
- * The virtual-time agenda of a simulated market: a min-heap of actions by
- * time, ties in insertion order. Ties matter: the race between equally fast
- * traders is decided by the (seeded, shuffled) order in which their
- * messages were queued, so the queue itself must never reorder them.
+ * A min-heap of items by time, ties in insertion order: the exchange's
+ * time-in-force timers and a simulated market's agenda. Ties matter: replays
+ * must match, and in a simulation the race between equally fast traders is
+ * decided by the (seeded, shuffled) order in which their messages were
+ * queued, so the queue itself must never reorder them. Entries are never
+ * removed early; an owner that cancels compares what surfaces with its own
+ * record, which keeps cancelling O(1).
  */
 
 interface Entry<T> {
@@ -36,6 +39,10 @@ export class EventQueue<T> {
       i = p;
     }
     h[i] = e;
+  }
+
+  clear(): void {
+    this.#heap = [];
   }
 
   pop(): { at: number; item: T } | undefined {
