@@ -9,22 +9,11 @@
 import type { InvestorArrival } from "../exogenous/investor_arrivals.ts";
 import { generateBcsInvestorArrivals } from "../exogenous/investor_generator.ts";
 import { generateValueJumps, type ValueJump } from "../exogenous/value_jumps.ts";
-import type { MarketFormat } from "../../engine-wasm/events.ts";
 import { mulberry32 } from "../seeded_rng.ts";
-import { type BcsSeat, type RoundOutcome, runBcsRound } from "./bcs_market.ts";
+import { type BcsRoundInput, type RoundOutcome, runBcsRound } from "./bcs_market.ts";
 
-export interface BcsSimulationSpec {
-  format: MarketFormat;
-  durationMs: number;
-  startValue: number;
-  seats: BcsSeat[];
-  slowLatencyMs: number;
-  fastLatencyMs: number;
-  investorLatencyMs: number;
-  batchMs: number;
-  delayMs: number;
-  speedUnitCost: number;
-  endowment: number;
+/** A round's settings; the jumps, investors and seed are drawn (or read) per round. */
+export interface BcsSimulationSpec extends Omit<BcsRoundInput, "jumps" | "investors" | "seed"> {
   /** Generated (λ_V per second, σ in price units) or one schedule per round. */
   jumps: { ratePerSecond: number; sigma: number } | { perRound: ValueJump[][] };
   investors: { ratePerSecond: number } | { perRound: InvestorArrival[][] };
