@@ -23,16 +23,13 @@
  * event log, byte for byte.
  */
 
-import { VirtualClock } from "../../exchange/clock.ts";
-import { InProcessExchange } from "../../exchange/in_process_exchange.ts";
 import { enterOrder, replaceOrder } from "../../exchange/order_messages.ts";
-import type { Venue } from "../../exchange/venue.ts";
 import type { MarketFormat } from "../../engine-wasm/events.ts";
 import type { ClientMessage, ServerMessage } from "../../ouch/messages.ts";
 import { MAX_ASK } from "../price_grid.ts";
 import { mulberry32, type Rng } from "../seeded_rng.ts";
-import { EventQueue } from "../../exchange/event_queue.ts";
 import { speedCharge } from "../trader_account.ts";
+import { type Route, VirtualMarket } from "./virtual_market.ts";
 
 export type BcsRole = "out" | "maker" | "sniper";
 
@@ -115,19 +112,12 @@ export interface RoundOutcome {
   log: LogRow[];
 }
 
-type Action =
-  | { kind: "jump"; value: number }
-  | { kind: "investor"; side: "B" | "S" }
-  | { kind: "arrive"; trader: number; message: ClientMessage };
-
 interface Trader {
   index: number;
   id: string;
   firm: string;
   seat: BcsSeat;
-  venue: Venue;
-  latencyMs: number;
-  lastArrival: number;
+  route: Route;
   orders: number;
   /** Maker: the token currently meant to rest on each side. */
   bid: string | null;
@@ -144,16 +134,8 @@ function firmOf(i: number): string {
 
 export async function runBcsRound(input: BcsRoundInput): Promise<RoundOutcome> {
   const rng: Rng = mulberry32(input.seed ^ 0x5bd1e995);
-  const clock = new VirtualClock(0);
-  const host = await InProcessExchange.create({
-    format: input.format,
-    batchMs: input.batchMs,
-    delayMs: input.delayMs,
-    seed: input.seed,
-    clock,
-    startMs: 0,
-  });
-  const agenda = new EventQueue<Action>();
+  const market = await VirtualMarket.create(input);
+  const clock = market.clock;
   const log: LogRow[] = [];
   let value = input.startValue;
   /** The V each trader order was priced for, to recognise stale quotes. */
@@ -167,7 +149,6 @@ export async function runBcsRound(input: BcsRoundInput): Promise<RoundOutcome> {
     cashChange: 0,
     profitAgainstValue: 0,
     orders: 0,
-    lastArrival: 0,
   };
 
   const record = (
@@ -195,9 +176,7 @@ export async function runBcsRound(input: BcsRoundInput): Promise<RoundOutcome> {
       id: `T${i + 1}`,
       firm: firmOf(i),
       seat,
-      venue: host.connect(),
-      latencyMs: seat.speed ? input.fastLatencyMs : input.slowLatencyMs,
-      lastArrival: 0,
+      route: market.route(seat.speed ? input.fastLatencyMs : input.slowLatencyMs),
       orders: 0,
       bid: null,
       ask: null,
@@ -217,13 +196,13 @@ export async function runBcsRound(input: BcsRoundInput): Promise<RoundOutcome> {
         snipedAgainst: 0,
       },
     };
-    t.venue.subscribe((m) => {
+    t.route.venue.subscribe((m) => {
       if (m.type !== "connection") onReply(t, m);
     });
     return t;
   });
-  const investorVenue = host.connect();
-  investorVenue.subscribe((m) => {
+  const investorRoute = market.route(input.investorLatencyMs);
+  investorRoute.venue.subscribe((m) => {
     if (m.type === "connection") return;
     if (m.type === "E") {
       onExecution(INVESTOR, m.orderToken, m.executionPrice, m.executedShares, m.matchNumber);
@@ -239,11 +218,9 @@ export async function runBcsRound(input: BcsRoundInput): Promise<RoundOutcome> {
     }`;
   }
 
-  /** Queues a message to reach the exchange after the trader's latency, FIFO per trader. */
+  /** Sends through the trader's route (its latency, FIFO) and logs it. */
   function send(t: Trader, message: ClientMessage): void {
-    const arrival = Math.max(clock.ms + t.latencyMs, t.lastArrival);
-    t.lastArrival = arrival;
-    agenda.push(arrival, { kind: "arrive", trader: t.index, message });
+    t.route.send(message);
     if (message.type === "O") {
       pricedFor.set(message.orderToken, value);
       ownerOf.set(message.orderToken, t.index);
@@ -415,9 +392,7 @@ export async function runBcsRound(input: BcsRoundInput): Promise<RoundOutcome> {
       timeInForce: 0,
       firm: "INVE",
     });
-    const arrival = Math.max(clock.ms + input.investorLatencyMs, investor.lastArrival);
-    investor.lastArrival = arrival;
-    agenda.push(arrival, { kind: "arrive", trader: INVESTOR, message });
+    investorRoute.send(message);
     record("send O", "INVESTOR", tok, side, message.price, 1);
   }
 
@@ -428,36 +403,12 @@ export async function runBcsRound(input: BcsRoundInput): Promise<RoundOutcome> {
       send(t, quote(t, "S"));
     }
   }
-  for (const j of input.jumps) {
-    if (j.atMs < input.durationMs) agenda.push(j.atMs, { kind: "jump", value: j.value });
-  }
-  for (const o of input.investors) {
-    if (o.atMs < input.durationMs) agenda.push(o.atMs, { kind: "investor", side: o.side });
-  }
-
-  for (;;) {
-    const exchangeAt = host.exchange.nextDeadline();
-    const agendaAt = agenda.peekAt();
-    const at = Math.min(exchangeAt, agendaAt);
-    if (at >= input.durationMs) break;
-    clock.ms = at;
-    if (exchangeAt <= agendaAt) {
-      // batches, expiries and speed-bump releases due now run before new arrivals
-      host.advance();
-      continue;
-    }
-    const { item } = agenda.pop()!;
-    if (item.kind === "jump") onJump(item.value);
-    else if (item.kind === "investor") onInvestor(item.side);
-    else {
-      const venue = item.trader === INVESTOR ? investorVenue : traders[item.trader].venue;
-      venue.send(item.message);
-    }
-  }
-  clock.ms = input.durationMs;
+  for (const j of input.jumps) market.at(j.atMs, () => onJump(j.value));
+  for (const o of input.investors) market.at(o.atMs, () => onInvestor(o.side));
+  market.run(input.durationMs);
   accrueSpread();
   record("end", "", "", "", "", "");
-  host.close();
+  market.close();
 
   for (const t of traders) {
     const a = t.account;
