@@ -1,7 +1,8 @@
 /**
  * The Leeps variant of OUCH 4.2 as TypeScript values: one interface per
- * message, in both directions, and the per-direction size tables (shared
- * reference `leeps-exchange.md` §4).
+ * message, in both directions, and per direction the wire layouts (the
+ * fields of each message in order, as data) and the size tables derived from
+ * them (shared reference `leeps-exchange.md` §4).
  *
  * Type letters are scoped by direction (client `U` ReplaceOrder is 47 bytes,
  * server `U` Replaced is 81), so there is one union per direction,
@@ -350,38 +351,230 @@ export type ServerMessageOf<T extends ServerMessageType> = Extract<ServerMessage
 /** The message union of a direction. */
 export type MessageOf<D extends Direction> = D extends "client" ? ClientMessage : ServerMessage;
 
+// ------------------------------------------------------------ layouts, sizes
+
+/**
+ * A field's wire type in the reference's notation: `c` one char, `Ns` N chars
+ * (`14s` a token, `8s` a stock, `4s` a firm), `I` uint32, `i` int32, `Q`
+ * uint64, `?` a boolean byte. All big-endian.
+ */
+export type WireType = "c" | `${number}s` | "I" | "i" | "Q" | "?";
+
+/** One field on the wire: its name and its wire type. */
+export type WireField = readonly [name: string, wire: WireType];
+
+/** The wire types that can carry a value of type V (see the module doc). */
+type WireTypeFor<V> = V extends string ? "c" | `${number}s`
+  : V extends number ? "I" | "i"
+  : V extends bigint ? "Q"
+  : V extends boolean ? "?"
+  : never;
+
+type FieldName<M> = Exclude<keyof M, "type">;
+
+/** A field of message M: one of its names, with a wire type fit for that field's value. */
+type FieldOf<M> = {
+  [K in FieldName<M>]: readonly [name: K, wire: WireTypeFor<M[K]>];
+}[FieldName<M>];
+
+/**
+ * Per type letter of the union U, the message's fields in wire order: the
+ * type byte is at offset 0, and each field starts where the one before ends.
+ */
+type LayoutTable<U extends { type: string }> = {
+  readonly [T in U["type"]]: readonly FieldOf<Extract<U, { type: T }>>[];
+};
+
+/** The fields of U that the table L leaves out (`never` when every layout is whole). */
+type Unlisted<U extends { type: string }, L extends LayoutTable<U>> = {
+  [T in U["type"]]: Exclude<FieldName<Extract<U, { type: T }>>, L[T][number][0]>;
+}[U["type"]];
+
+/** Compiles only when no field is left out: the error names the fields that are. */
+type AllListed<Missing extends never> = Missing;
+
+/** Bytes a field of this wire type takes. */
+export function wireWidth(wire: WireType): number {
+  switch (wire) {
+    case "c":
+    case "?":
+      return 1;
+    case "I":
+    case "i":
+      return 4;
+    case "Q":
+      return 8;
+    default:
+      return parseInt(wire, 10);
+  }
+}
+
+/** Client → engine layouts, checked against the interfaces above. */
+export const CLIENT_LAYOUTS = {
+  O: [
+    ["orderToken", "14s"],
+    ["buySellIndicator", "c"],
+    ["shares", "I"],
+    ["stock", "8s"],
+    ["price", "I"],
+    ["timeInForce", "I"],
+    ["firm", "4s"],
+    ["display", "c"],
+    ["capacity", "c"],
+    ["intermarketSweepEligibility", "c"],
+    ["minimumQuantity", "I"],
+    ["crossType", "c"],
+    ["customerType", "c"],
+    ["midpointPeg", "?"],
+  ],
+  U: [
+    ["existingOrderToken", "14s"],
+    ["replacementOrderToken", "14s"],
+    ["shares", "I"],
+    ["price", "I"],
+    ["timeInForce", "I"],
+    ["display", "c"],
+    ["intermarketSweepEligibility", "c"],
+    ["minimumQuantity", "I"],
+  ],
+  X: [["orderToken", "14s"], ["shares", "I"]],
+  M: [["orderToken", "14s"], ["buySellIndicator", "c"], ["shares", "I"]],
+  N: [["orderToken", "14s"]],
+  H: [["timestamp", "Q"], ["eventCode", "c"]],
+  K: [["eBestBid", "I"], ["eBestOffer", "I"]],
+} as const satisfies LayoutTable<ClientMessage>;
+
+/** The order as it rests, which `A` and `U` both report after their token. */
+const ORDER_FIELDS = [
+  ["buySellIndicator", "c"],
+  ["shares", "I"],
+  ["stock", "8s"],
+  ["price", "I"],
+  ["timeInForce", "I"],
+  ["firm", "4s"],
+  ["display", "c"],
+  ["orderReferenceNumber", "Q"],
+  ["capacity", "c"],
+  ["intermarketSweepEligibility", "c"],
+  ["minimumQuantity", "I"],
+  ["crossType", "c"],
+  ["orderState", "c"],
+] as const;
+
+/** The fill, which `E`, `G` and `F` all start with. */
+const EXECUTION_FIELDS = [
+  ["timestamp", "Q"],
+  ["orderToken", "14s"],
+  ["executedShares", "I"],
+  ["executionPrice", "I"],
+  ["liquidityFlag", "c"],
+  ["matchNumber", "Q"],
+] as const;
+
+/** Engine → client layouts, checked against the interfaces above. */
+export const SERVER_LAYOUTS = {
+  S: [["timestamp", "Q"], ["eventCode", "c"]],
+  A: [
+    ["timestamp", "Q"],
+    ["orderToken", "14s"],
+    ...ORDER_FIELDS,
+    ["bboWeightIndicator", "c"],
+    ["midpointPeg", "?"],
+  ],
+  U: [
+    ["timestamp", "Q"],
+    ["replacementOrderToken", "14s"],
+    ...ORDER_FIELDS,
+    ["previousOrderToken", "14s"],
+    ["bboWeightIndicator", "c"],
+    ["midpointPeg", "?"],
+  ],
+  C: [
+    ["timestamp", "Q"],
+    ["orderToken", "14s"],
+    ["decrementShares", "I"],
+    ["reason", "c"],
+    ["midpointPeg", "?"],
+  ],
+  E: [...EXECUTION_FIELDS, ["midpointPeg", "?"]],
+  Q: [
+    ["timestamp", "Q"],
+    ["stock", "8s"],
+    ["bestBid", "I"],
+    ["volumeAtBestBid", "I"],
+    ["bestAsk", "I"],
+    ["volumeAtBestAsk", "I"],
+    ["nextBid", "I"],
+    ["nextAsk", "I"],
+  ],
+  Z: [
+    ["timestamp", "Q"],
+    ["stock", "8s"],
+    ["clearingPrice", "I"],
+    ["transactedVolume", "I"],
+    ["bestBid", "I"],
+    ["volumeAtBestBid", "I"],
+    // Swapped relative to `Q` on purpose: the upstream wire contract (Q24).
+    ["volumeAtBestAsk", "I"],
+    ["bestAsk", "I"],
+    ["nextBid", "I"],
+    ["nextAsk", "I"],
+  ],
+  L: [["timestamp", "Q"], ["pegState", "i"], ["pegPrice", "I"]],
+  D: [
+    ["timestamp", "Q"],
+    ["orderToken", "14s"],
+    ["decrementShares", "I"],
+    ["reason", "c"],
+    ["quantityPreventedFromTrading", "I"],
+    ["executionPrice", "I"],
+    ["liquidityFlag", "c"],
+  ],
+  B: [["timestamp", "Q"], ["orderToken", "14s"], ["matchNumber", "Q"], ["reason", "c"]],
+  G: [...EXECUTION_FIELDS, ["referencePrice", "I"], ["referencePriceType", "c"]],
+  F: [...EXECUTION_FIELDS, ["reason", "c"]],
+  J: [["timestamp", "Q"], ["orderToken", "14s"], ["reason", "c"]],
+  P: [["timestamp", "Q"], ["orderToken", "14s"]],
+  I: [["timestamp", "Q"], ["orderToken", "14s"]],
+  T: [
+    ["timestamp", "Q"],
+    ["orderToken", "14s"],
+    ["price", "I"],
+    ["display", "c"],
+    ["orderReferenceNumber", "Q"],
+  ],
+  M: [
+    ["timestamp", "Q"],
+    ["orderToken", "14s"],
+    ["buySellIndicator", "c"],
+    ["shares", "I"],
+  ],
+  N: [["timestamp", "Q"], ["orderToken", "14s"]],
+} as const satisfies LayoutTable<ServerMessage>;
+
+// Compile-time checks that each layout lists every field of its message.
+type _ClientLayoutsAreWhole = AllListed<Unlisted<ClientMessage, typeof CLIENT_LAYOUTS>>;
+type _ServerLayoutsAreWhole = AllListed<Unlisted<ServerMessage, typeof SERVER_LAYOUTS>>;
+
+function sizesOf<T extends string>(
+  layouts: Readonly<Record<T, readonly WireField[]>>,
+): Readonly<Record<T, number>> {
+  const sizes = {} as Record<T, number>;
+  for (const type of Object.keys(layouts) as T[]) {
+    sizes[type] = layouts[type].reduce<number>((size, [, wire]) => size + wireWidth(wire), 1);
+  }
+  return Object.freeze(sizes);
+}
+
 /** Bytes on the wire, type byte included, of each client → engine message. */
-export const CLIENT_MESSAGE_SIZES: Readonly<Record<ClientMessageType, number>> = Object.freeze({
-  O: 50,
-  U: 47,
-  X: 19,
-  M: 20,
-  N: 15,
-  H: 10,
-  K: 9,
-});
+export const CLIENT_MESSAGE_SIZES: Readonly<Record<ClientMessageType, number>> = sizesOf(
+  CLIENT_LAYOUTS,
+);
 
 /** Bytes on the wire, type byte included, of each engine → client message. */
-export const SERVER_MESSAGE_SIZES: Readonly<Record<ServerMessageType, number>> = Object.freeze({
-  S: 10,
-  A: 67,
-  U: 81,
-  C: 29,
-  E: 41,
-  Q: 41,
-  Z: 49,
-  L: 17,
-  D: 37,
-  B: 32,
-  G: 45,
-  F: 41,
-  J: 24,
-  P: 23,
-  I: 23,
-  T: 36,
-  M: 28,
-  N: 23,
-});
+export const SERVER_MESSAGE_SIZES: Readonly<Record<ServerMessageType, number>> = sizesOf(
+  SERVER_LAYOUTS,
+);
 
 /** Reference names of the client messages, for logs and errors. */
 export const CLIENT_MESSAGE_NAMES: Readonly<Record<ClientMessageType, string>> = Object.freeze({

@@ -250,18 +250,27 @@ function fillOrder(core: BookCore, n: number): number[] {
   return out;
 }
 
+/** An order for {@link batchOnce}: side 0 bids, 1 asks; it never expires. */
+type Order = readonly [id: number, side: 0 | 1, price: number, shares: number];
+
+/**
+ * A new day on `core`, drawing with `seed`: enters the orders, then runs one
+ * batch; returns its event count.
+ */
+function batchOnce(core: BookCore, seed: number, orders: readonly Order[]): number {
+  core.reset();
+  core.seed(seed);
+  for (const [id, side, price, shares] of orders) core.enter(id, side, price, shares, 99999);
+  return core.batch();
+}
+
 Deno.test("three unit bids in one segment come out in each of the 6 orders equally often (chi-square)", () => {
   const core = BookCore.fromModule(module, { format: "fba" });
   const SEEDS = 6000;
+  const orders: Order[] = [[1, 0, 100, 1], [2, 0, 100, 1], [3, 0, 100, 1], [4, 1, 99, 3]];
   const counts = new Map<string, number>();
   for (let seed = 0; seed < SEEDS; seed++) {
-    core.reset();
-    core.seed(seed);
-    core.enter(1, 0, 100, 1, 99999);
-    core.enter(2, 0, 100, 1, 99999);
-    core.enter(3, 0, 100, 1, 99999);
-    core.enter(4, 1, 99, 3, 99999);
-    const key = fillOrder(core, core.batch()).join("");
+    const key = fillOrder(core, batchOnce(core, seed, orders)).join("");
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   assert.deepStrictEqual([...counts.keys()].sort(), ["123", "132", "213", "231", "312", "321"]);
@@ -277,15 +286,10 @@ Deno.test("each ask level is drawn too: two unit asks at 0 come first equally of
   const core = BookCore.fromModule(module, { format: "fba" });
   let first1 = 0;
   const SEEDS = 4000;
+  const orders: Order[] = [[1, 1, 0, 1], [2, 1, 0, 1], [3, 0, 100, 1]];
   for (let seed = 0; seed < SEEDS; seed++) {
-    core.reset();
-    core.seed(seed);
-    core.enter(1, 1, 0, 1, 99999);
-    core.enter(2, 1, 0, 1, 99999);
-    core.enter(3, 0, 100, 1, 99999);
-    const n = core.batch();
+    assert.equal(batchOnce(core, seed, orders), 3);
     if (core.word(0, 2) === 1) first1++;
-    assert.equal(n, 3);
   }
   // 1 degree of freedom, P(chi2 > 10.83) = 0.001
   const chi2 = 2 * (first1 - SEEDS / 2) ** 2 / (SEEDS / 2);

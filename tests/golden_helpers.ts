@@ -1,7 +1,9 @@
 /**
- * Shared by the FBA and IEX golden tests: a share ledger for property tests,
- * and the scenario notation of leeps-exchange.md §11: tables of rows `[input, expected events, book?]` run through
- * {@link OrderBook}, so each row reads against the spec directly.
+ * Shared by the CDA, FBA and IEX golden tests and the property tests: the
+ * scenario notation of leeps-exchange.md §11, tables of rows
+ * `[input, expected events, book?]` run through {@link OrderBook} so that each
+ * row reads against the spec directly; and, for property tests, a share
+ * ledger and the check of BBO reports.
  *
  * Input lines:
  *   O tok side shares@price [tif=N] [peg]   enter (default tif 99999)
@@ -36,6 +38,8 @@
 
 import assert from "node:assert/strict";
 import {
+  type Bbo,
+  bboOf,
   type BookEvent,
   type BookSnapshot,
   type CancelReason,
@@ -388,4 +392,30 @@ export class Ledger {
       this.entered,
     );
   }
+}
+
+// ---------------------------------------------------------------- BBO reports
+
+/**
+ * §6.3 after one command: it reports the BBO (one `bbo` event at most)
+ * exactly when the tuple of the limit levels changed, and then reports the
+ * new tuple. `last` is the tuple last reported; returns the tuple now in force.
+ */
+export function checkBboReport(
+  events: EngineEvent[],
+  book: BookSnapshot,
+  last: Bbo,
+  after: string,
+): Bbo {
+  const bbos = events.filter((e) => e.type === "bbo");
+  assert.ok(bbos.length <= 1, `more than one bbo event after ${after}`);
+  const now = bboOf(book);
+  if (bbos.length === 1) {
+    const { type: _, ...tuple } = bbos[0];
+    assert.notDeepStrictEqual(tuple, last, `bbo event without a change after ${after}`);
+    assert.deepStrictEqual(tuple, now);
+  } else {
+    assert.deepStrictEqual(now, last, `unreported bbo change after ${after}`);
+  }
+  return now;
 }

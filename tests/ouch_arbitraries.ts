@@ -2,18 +2,25 @@
  * fast-check arbitraries for every OUCH message, both directions, over the
  * whole range each wire field can carry (any byte in strings and chars, full
  * u32/i32/u64), with the values the Leeps app really sends mixed in so that
- * tests reusing them also see realistic traffic.
+ * tests reusing them also see realistic traffic. Messages follow the layout
+ * tables of `ouch/messages.ts`, one arbitrary per wire type; the codec test
+ * checks those tables against a transcription of its own.
  */
 
 import fc from "fast-check";
-import type {
-  ClientMessage,
-  ClientMessageOf,
-  ClientMessageType,
-  ServerMessage,
-  ServerMessageOf,
-  ServerMessageType,
-} from "../ouch/mod.ts";
+import {
+  CLIENT_LAYOUTS,
+  type ClientMessage,
+  type ClientMessageOf,
+  type ClientMessageType,
+  SERVER_LAYOUTS,
+  type ServerMessage,
+  type ServerMessageOf,
+  type ServerMessageType,
+  type WireField,
+  type WireType,
+  wireWidth,
+} from "../ouch/messages.ts";
 
 /** One char per byte: codes 0–255. */
 export const arbByteChar: fc.Arbitrary<string> = fc
@@ -63,206 +70,58 @@ export const arbU64: fc.Arbitrary<bigint> = fc.oneof(
 );
 export const arbBool: fc.Arbitrary<boolean> = fc.boolean();
 
-/** Plain objects, like messages built in code: fast-check's default null prototype fails deepEqual. */
-function record<T extends Record<string, unknown>>(
-  model: { [K in keyof T]: fc.Arbitrary<T[K]> },
-): fc.Arbitrary<T> {
-  return fc.record(model, { noNullPrototype: true }) as fc.Arbitrary<T>;
+/** The values a field of this wire type can carry, with the app's own mixed in. */
+function arbField(wire: WireType): fc.Arbitrary<unknown> {
+  switch (wire) {
+    case "c":
+      return arbChar;
+    case "14s":
+      return arbToken;
+    case "8s":
+      return arbStock;
+    case "4s":
+      return arbFirm;
+    case "I":
+      return arbU32;
+    case "i":
+      return arbI32;
+    case "Q":
+      return arbU64;
+    case "?":
+      return arbBool;
+    default:
+      return arbRawString(wireWidth(wire));
+  }
 }
 
-export const clientMessageArbitraries: {
+/**
+ * Per type letter, messages with every field of the type's layout. Plain
+ * objects, like messages built in code: fast-check's default null prototype
+ * fails deepEqual.
+ */
+function messageArbitraries(
+  layouts: Readonly<Record<string, readonly WireField[]>>,
+): Record<string, fc.Arbitrary<unknown>> {
+  return Object.fromEntries(
+    Object.entries(layouts).map(([type, fields]) => [
+      type,
+      fc.record(
+        Object.fromEntries([
+          ["type", fc.constant(type)],
+          ...fields.map(([name, wire]) => [name, arbField(wire)]),
+        ]),
+        { noNullPrototype: true },
+      ),
+    ]),
+  );
+}
+
+export const clientMessageArbitraries = messageArbitraries(CLIENT_LAYOUTS) as {
   readonly [T in ClientMessageType]: fc.Arbitrary<ClientMessageOf<T>>;
-} = {
-  O: record({
-    type: fc.constant("O"),
-    orderToken: arbToken,
-    buySellIndicator: arbChar,
-    shares: arbU32,
-    stock: arbStock,
-    price: arbU32,
-    timeInForce: arbU32,
-    firm: arbFirm,
-    display: arbChar,
-    capacity: arbChar,
-    intermarketSweepEligibility: arbChar,
-    minimumQuantity: arbU32,
-    crossType: arbChar,
-    customerType: arbChar,
-    midpointPeg: arbBool,
-  }),
-  U: record({
-    type: fc.constant("U"),
-    existingOrderToken: arbToken,
-    replacementOrderToken: arbToken,
-    shares: arbU32,
-    price: arbU32,
-    timeInForce: arbU32,
-    display: arbChar,
-    intermarketSweepEligibility: arbChar,
-    minimumQuantity: arbU32,
-  }),
-  X: record({ type: fc.constant("X"), orderToken: arbToken, shares: arbU32 }),
-  M: record({
-    type: fc.constant("M"),
-    orderToken: arbToken,
-    buySellIndicator: arbChar,
-    shares: arbU32,
-  }),
-  N: record({ type: fc.constant("N"), orderToken: arbToken }),
-  H: record({ type: fc.constant("H"), timestamp: arbU64, eventCode: arbChar }),
-  K: record({ type: fc.constant("K"), eBestBid: arbU32, eBestOffer: arbU32 }),
 };
 
-export const serverMessageArbitraries: {
+export const serverMessageArbitraries = messageArbitraries(SERVER_LAYOUTS) as {
   readonly [T in ServerMessageType]: fc.Arbitrary<ServerMessageOf<T>>;
-} = {
-  S: record({ type: fc.constant("S"), timestamp: arbU64, eventCode: arbChar }),
-  A: record({
-    type: fc.constant("A"),
-    timestamp: arbU64,
-    orderToken: arbToken,
-    buySellIndicator: arbChar,
-    shares: arbU32,
-    stock: arbStock,
-    price: arbU32,
-    timeInForce: arbU32,
-    firm: arbFirm,
-    display: arbChar,
-    orderReferenceNumber: arbU64,
-    capacity: arbChar,
-    intermarketSweepEligibility: arbChar,
-    minimumQuantity: arbU32,
-    crossType: arbChar,
-    orderState: arbChar,
-    bboWeightIndicator: arbChar,
-    midpointPeg: arbBool,
-  }),
-  U: record({
-    type: fc.constant("U"),
-    timestamp: arbU64,
-    replacementOrderToken: arbToken,
-    buySellIndicator: arbChar,
-    shares: arbU32,
-    stock: arbStock,
-    price: arbU32,
-    timeInForce: arbU32,
-    firm: arbFirm,
-    display: arbChar,
-    orderReferenceNumber: arbU64,
-    capacity: arbChar,
-    intermarketSweepEligibility: arbChar,
-    minimumQuantity: arbU32,
-    crossType: arbChar,
-    orderState: arbChar,
-    previousOrderToken: arbToken,
-    bboWeightIndicator: arbChar,
-    midpointPeg: arbBool,
-  }),
-  C: record({
-    type: fc.constant("C"),
-    timestamp: arbU64,
-    orderToken: arbToken,
-    decrementShares: arbU32,
-    reason: arbChar,
-    midpointPeg: arbBool,
-  }),
-  E: record({
-    type: fc.constant("E"),
-    timestamp: arbU64,
-    orderToken: arbToken,
-    executedShares: arbU32,
-    executionPrice: arbU32,
-    liquidityFlag: arbChar,
-    matchNumber: arbU64,
-    midpointPeg: arbBool,
-  }),
-  Q: record({
-    type: fc.constant("Q"),
-    timestamp: arbU64,
-    stock: arbStock,
-    bestBid: arbU32,
-    volumeAtBestBid: arbU32,
-    bestAsk: arbU32,
-    volumeAtBestAsk: arbU32,
-    nextBid: arbU32,
-    nextAsk: arbU32,
-  }),
-  Z: record({
-    type: fc.constant("Z"),
-    timestamp: arbU64,
-    stock: arbStock,
-    clearingPrice: arbU32,
-    transactedVolume: arbU32,
-    bestBid: arbU32,
-    volumeAtBestBid: arbU32,
-    bestAsk: arbU32,
-    volumeAtBestAsk: arbU32,
-    nextBid: arbU32,
-    nextAsk: arbU32,
-  }),
-  L: record({ type: fc.constant("L"), timestamp: arbU64, pegState: arbI32, pegPrice: arbU32 }),
-  D: record({
-    type: fc.constant("D"),
-    timestamp: arbU64,
-    orderToken: arbToken,
-    decrementShares: arbU32,
-    reason: arbChar,
-    quantityPreventedFromTrading: arbU32,
-    executionPrice: arbU32,
-    liquidityFlag: arbChar,
-  }),
-  B: record({
-    type: fc.constant("B"),
-    timestamp: arbU64,
-    orderToken: arbToken,
-    matchNumber: arbU64,
-    reason: arbChar,
-  }),
-  G: record({
-    type: fc.constant("G"),
-    timestamp: arbU64,
-    orderToken: arbToken,
-    executedShares: arbU32,
-    executionPrice: arbU32,
-    liquidityFlag: arbChar,
-    matchNumber: arbU64,
-    referencePrice: arbU32,
-    referencePriceType: arbChar,
-  }),
-  F: record({
-    type: fc.constant("F"),
-    timestamp: arbU64,
-    orderToken: arbToken,
-    executedShares: arbU32,
-    executionPrice: arbU32,
-    liquidityFlag: arbChar,
-    matchNumber: arbU64,
-    reason: arbChar,
-  }),
-  J: record({
-    type: fc.constant("J"),
-    timestamp: arbU64,
-    orderToken: arbToken,
-    reason: arbChar,
-  }),
-  P: record({ type: fc.constant("P"), timestamp: arbU64, orderToken: arbToken }),
-  I: record({ type: fc.constant("I"), timestamp: arbU64, orderToken: arbToken }),
-  T: record({
-    type: fc.constant("T"),
-    timestamp: arbU64,
-    orderToken: arbToken,
-    price: arbU32,
-    display: arbChar,
-    orderReferenceNumber: arbU64,
-  }),
-  M: record({
-    type: fc.constant("M"),
-    timestamp: arbU64,
-    orderToken: arbToken,
-    buySellIndicator: arbChar,
-    shares: arbU32,
-  }),
-  N: record({ type: fc.constant("N"), timestamp: arbU64, orderToken: arbToken }),
 };
 
 /** Any client → engine message, every type equally likely. */
