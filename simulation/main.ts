@@ -11,8 +11,14 @@
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { parseSessionConfig, type SessionConfig } from "../market/session_config.ts";
-import { parseInvestorArrivals, parseValueJumps } from "../market/exogenous/mod.ts";
+import {
+  parseExternalFeed,
+  parseInvestorArrivals,
+  parseValueJumps,
+} from "../market/exogenous/mod.ts";
 import { type BcsSimulationSpec, simulateBcs } from "../market/simulation/bcs_simulation.ts";
+import { type EloSimulationSpec, simulateElo } from "../market/simulation/elo_simulation.ts";
+import type { SimulationResult } from "../market/simulation/simulation_summary.ts";
 
 export interface SimulateCommand {
   config: string;
@@ -50,12 +56,73 @@ export function parseSimulateArgs(args: string[]): SimulateCommand {
   };
 }
 
+/** Runs a config's session: BCS or ELO, whichever it declares. */
+export async function simulateSession(
+  config: SessionConfig,
+  options: { seed: number; rounds: number },
+): Promise<SimulationResult> {
+  return config.environment === "bcs"
+    ? await simulateBcs(await bcsSpec(config, options.rounds), options)
+    : await simulateElo(await eloSpec(config, options.rounds), options);
+}
+
+/** Builds the simulation of an ELO config (its first market), reading its schedule files. */
+export async function eloSpec(config: SessionConfig, rounds: number): Promise<EloSimulationSpec> {
+  if (config.environment !== "elo") {
+    throw new Error(
+      `${config.source}: session.environment: expected "elo", got "${config.environment}"`,
+    );
+  }
+  const pick = (r: number) => config.rounds[r % config.rounds.length];
+  const count = Math.min(rounds, config.rounds.length);
+  const investorsPerRound = [];
+  const externalFeedPerRound = [];
+  for (let r = 0; r < count; r++) {
+    const inv = pick(r).investorArrivals;
+    const feed = pick(r).externalFeed;
+    if (inv.kind !== "file" || !feed) {
+      throw new Error(
+        `${config.source}: round ${r + 1}: ELO needs investor and external-feed files`,
+      );
+    }
+    investorsPerRound.push(parseInvestorArrivals(await Deno.readTextFile(inv.path), inv.path));
+    externalFeedPerRound.push(parseExternalFeed(await Deno.readTextFile(feed.path), feed.path));
+  }
+  return {
+    format: config.auctionFormat,
+    durationMs: config.roundDurationMs,
+    seats: config.seats.map((s) => ({
+      role: s.role,
+      speed: s.speed,
+      aX: s.aX,
+      aY: s.aY,
+      aZ: s.aZ,
+    })),
+    market: 1,
+    investorsPerRound,
+    externalFeedPerRound,
+    slowLatencyMs: config.latency.slowMs,
+    fastLatencyMs: config.latency.fastMs,
+    investorLatencyMs: config.latency.investorMs,
+    batchMs: config.batchLengthMs ?? 3000,
+    delayMs: config.speedBumpMs ?? 0,
+    pegProportion: config.elo.pegProportion,
+    kSignedVolume: config.elo.kSignedVolume,
+    kReferencePrice: config.elo.kReferencePrice,
+    referencePriceMode: config.elo.referencePriceFormula === "upstream" ? "upstream" : "required",
+    signedVolumeMode: config.elo.signedVolumeFormula === "upstream" ? "upstream" : "required",
+    deductionRate: config.elo.deductionRate,
+    endowment: config.initialEndowment,
+    speedUnitCost: config.speedUnitCost,
+    repriceOnPostBatch: config.elo.repriceOnPostBatch,
+  };
+}
+
 /** Builds the simulation of a BCS config, reading its exogenous files. */
 export async function bcsSpec(config: SessionConfig, rounds: number): Promise<BcsSimulationSpec> {
   if (config.environment !== "bcs") {
     throw new Error(
-      `${config.source}: session.environment: simulating "${config.environment}" is not supported yet; ` +
-        `only "bcs" sessions can be simulated`,
+      `${config.source}: session.environment: expected "bcs", got "${config.environment}"`,
     );
   }
   const pick = (r: number) => config.rounds[r % config.rounds.length];
@@ -103,8 +170,7 @@ if (import.meta.main) {
     for (const w of config.warnings) console.error(`warning: ${w}`);
     const seed = command.seed ?? config.seed;
     const rounds = command.rounds ?? config.numRounds;
-    const spec = await bcsSpec(config, rounds);
-    const result = await simulateBcs(spec, { seed, rounds });
+    const result = await simulateSession(config, { seed, rounds });
     const out = command.out ?? join("data", "simulation", `${config.name}-${seed}`);
     await Deno.mkdir(out, { recursive: true });
     await Deno.writeTextFile(join(out, "events.csv"), result.eventsCsv);
