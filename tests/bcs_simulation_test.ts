@@ -175,3 +175,39 @@ Deno.test("BCS round replays identically for a seed", async () => {
   assert.deepEqual(b.log, a.log);
   assert.ok(a.log.length > 100);
 });
+
+/** Standard normal CDF (Abramowitz & Stegun 7.1.26, error < 1.5e-7). */
+function phi(x: number): number {
+  const t = 1 / (1 + 0.3275911 * Math.abs(x) / Math.SQRT2);
+  const poly = t *
+    (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+  const erf = 1 - poly * Math.exp(-(x * x) / 2);
+  return x >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
+}
+
+Deno.test("F2: snipes per jump follow Pr(|J| > s/2) = 2(1 − Φ(s/2σ)) across spreads", async () => {
+  for (const spread of [4_000, 10_000, 16_000]) {
+    let snipes = 0;
+    let jumps = 0;
+    for (let seed = 1; seed <= 8; seed++) {
+      const r = await round({
+        jumps: path(900 + seed, 1, 240_000),
+        slowLatencyMs: 1,
+        fastLatencyMs: 0.5,
+        seats: [{ role: "maker", speed: false, spread }, sniper(true), sniper(true)],
+        seed,
+      });
+      snipes += r.snipes;
+      jumps += r.jumps;
+    }
+    const p = 2 * (1 - phi(spread / 2 / SIGMA));
+    const se = Math.sqrt((p * (1 - p)) / jumps);
+    const share = snipes / jumps;
+    assert.ok(
+      Math.abs(share - p) < 4 * se,
+      `s = ${spread}: ${snipes}/${jumps} = ${share.toFixed(3)}, want ${p.toFixed(3)} ± ${
+        (4 * se).toFixed(3)
+      }`,
+    );
+  }
+});
