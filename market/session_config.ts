@@ -18,7 +18,7 @@
  *
  * No I/O: exogenous file names are resolved to paths against the config's
  * own directory, and the caller reads them. The key-by-key reference is
- * `docs/session-config.md`.
+ * `README.md, section Session configuration`.
  */
 
 import { dirname, isAbsolute, join, normalize } from "node:path";

@@ -1,5 +1,5 @@
 /**
- * Session configs (`market/session_config.ts`, `docs/session-config.md`):
+ * Session configs (`market/session_config.ts`, the README's "Session configuration"):
  * the shipped examples, defaults and unit conversions, every kind of
  * problem report, JSON input, and upstream P4 / BCS files loading with
  * exactly the documented warnings.
@@ -379,13 +379,14 @@ Deno.test("seats: ELO strategies per seat, defaults for the rest", () => {
   ]);
 });
 
-Deno.test("docs: docs/session-config.md documents every key and every ignored upstream key", () => {
-  const doc = Deno.readTextFileSync(join(ROOT, "docs", "session-config.md"));
+Deno.test("docs: the README documents every key and every ignored upstream key", () => {
+  const readme = Deno.readTextFileSync(join(ROOT, "README.md"));
+  const doc = readme.slice(readme.indexOf("## Session configuration"), readme.indexOf("## Tests"));
   for (const key of [...SESSION_CONFIG_KEYS, ...Object.keys(IGNORED_UPSTREAM_KEYS)]) {
-    assert.ok(doc.includes(`\`${key}\``), `docs/session-config.md lacks \`${key}\``);
+    assert.ok(doc.includes(`\`${key}\``), `the README's Session configuration lacks \`${key}\``);
   }
   const yamlBlock = doc.split("```yaml\n")[1].split("```")[0];
-  const c = parseBcs(yamlBlock, "docs/session-config.md");
+  const c = parseBcs(yamlBlock, "README.md");
   assert.deepEqual(c.seats.map((s) => s.role), [
     "maker",
     "sniper",
