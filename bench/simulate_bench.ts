@@ -1,8 +1,9 @@
 /**
  * `deno task bench:simulate`: wall time to simulate one 180 s round of an
  * 8-trader ELO market (all automated, mixed sliders and speeds) on each
- * format, with the shipped T1 investor and external-feed schedules (363
- * investor orders, 222 feed rows). Target: under 1 s.
+ * format, with the settings of the example configs (`configs/elo-*.yaml`:
+ * upstream's P4 values and the shipped T1 investor and external-feed
+ * schedules, 363 investor orders and 222 feed rows). Target: under 1 s.
  *
  * Baseline, in the same process: the same round with every seat out, so
  * only the exchange, the investors and the feed run. The ratio says what the
@@ -11,17 +12,13 @@
  * Last line: JSON with the median and p90 wall time per case in ms.
  */
 
-import { parseExternalFeed, parseInvestorArrivals } from "../market/exogenous/mod.ts";
+import { eloSpec } from "../simulation/main.ts";
+import { parseSessionConfig } from "../market/session_config.ts";
 import { type EloSeat, runEloRound } from "../market/simulation/elo_market.ts";
 import type { MarketFormat } from "../engine-wasm/events.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const RUNS = Number(Deno.env.get("BENCH_RUNS") ?? 15);
-const investorsFile = `${ROOT}configs/data/investor_focal_T1_May2021.csv`;
-const feedFile = `${ROOT}configs/data/external_feed_T1_May2021.csv`;
-const investors = parseInvestorArrivals(await Deno.readTextFile(investorsFile), investorsFile);
-const externalFeed = parseExternalFeed(await Deno.readTextFile(feedFile), feedFile);
-
 // the slider mix of configs/elo-*.yaml, plus two more makers
 const sliders = [
   [0.5, 0.5],
@@ -42,29 +39,25 @@ const automated: EloSeat[] = sliders.map(([aY, aZ], i) => ({
 }));
 const out: EloSeat[] = automated.map((s) => ({ ...s, role: "out", speed: false }));
 
+/** The example config of the format (upstream P4 values, T1 schedules) with these seats. */
+async function specFor(format: MarketFormat) {
+  const path = `${ROOT}configs/elo-${format}.yaml`;
+  return await eloSpec(parseSessionConfig(await Deno.readTextFile(path), path), 1);
+}
+const specs = {
+  cda: await specFor("cda"),
+  fba: await specFor("fba"),
+  iex: await specFor("iex"),
+};
+
 async function round(format: MarketFormat, seats: EloSeat[], seed: number) {
+  const spec = specs[format];
   const t0 = performance.now();
   const r = await runEloRound({
-    format,
-    durationMs: 180_000,
+    ...spec,
     seats,
-    market: 1,
-    investors,
-    externalFeed,
-    slowLatencyMs: 500,
-    fastLatencyMs: 100,
-    investorLatencyMs: 10,
-    batchMs: 3000,
-    delayMs: 1000,
-    pegProportion: format === "iex" ? 0.5 : 0,
-    kSignedVolume: 0.5,
-    kReferencePrice: format === "cda" ? 0.7 : 0.2,
-    referencePriceMode: "required",
-    signedVolumeMode: "required",
-    deductionRate: 0.1,
-    endowment: 1_000_000,
-    speedUnitCost: 100,
-    repriceOnPostBatch: true,
+    investors: spec.investorsPerRound[0],
+    externalFeed: spec.externalFeedPerRound[0],
     seed,
   });
   if (r.errors > 0) throw new Error(`${r.errors} trader errors in the round`);

@@ -29,7 +29,10 @@ import type { ClientMessage, ServerMessage } from "../../ouch/messages.ts";
 import { MAX_ASK } from "../price_grid.ts";
 import { mulberry32, type Rng } from "../seeded_rng.ts";
 import { speedCharge } from "../trader_account.ts";
+import { type LogRow, RoundLog } from "./round_log.ts";
 import { type Route, VirtualMarket } from "./virtual_market.ts";
+
+export type { LogRow };
 
 export type BcsRole = "out" | "maker" | "sniper";
 
@@ -69,18 +72,6 @@ export interface BcsRoundInput {
   /** Starting wealth per trader, 1e-4 ECU. */
   endowment: number;
   seed: number;
-}
-
-/** One line of the event log. */
-export interface LogRow {
-  timeMs: number;
-  event: string;
-  trader: string;
-  token: string;
-  side: string;
-  price: number | "";
-  shares: number | "";
-  value: number;
 }
 
 export interface TraderOutcome {
@@ -136,8 +127,8 @@ export async function runBcsRound(input: BcsRoundInput): Promise<RoundOutcome> {
   const rng: Rng = mulberry32(input.seed ^ 0x5bd1e995);
   const market = await VirtualMarket.create(input);
   const clock = market.clock;
-  const log: LogRow[] = [];
   let value = input.startValue;
+  const roundLog = new RoundLog(() => clock.ms, () => value);
   /** The V each trader order was priced for, to recognise stale quotes. */
   const pricedFor = new Map<string, number>();
   const ownerOf = new Map<string, number>();
@@ -151,24 +142,7 @@ export async function runBcsRound(input: BcsRoundInput): Promise<RoundOutcome> {
     orders: 0,
   };
 
-  const record = (
-    event: string,
-    trader: string,
-    token: string,
-    side: string,
-    price: number | "",
-    shares: number | "",
-  ) =>
-    log.push({
-      timeMs: clock.ms,
-      event,
-      trader,
-      token: token.trimEnd(),
-      side,
-      price,
-      shares,
-      value,
-    });
+  const record = (...args: Parameters<RoundLog["record"]>) => roundLog.record(...args);
 
   const traders: Trader[] = input.seats.map((seat, i) => {
     const t: Trader = {
@@ -423,6 +397,6 @@ export async function runBcsRound(input: BcsRoundInput): Promise<RoundOutcome> {
       cashChange: investor.cashChange,
       profitAgainstValue: investor.profitAgainstValue,
     },
-    log,
+    log: roundLog.rows,
   };
 }

@@ -12,7 +12,7 @@ import { generateValueJumps, type ValueJump } from "../exogenous/value_jumps.ts"
 import { mulberry32 } from "../seeded_rng.ts";
 import { type BcsRoundInput, type RoundOutcome, runBcsRound } from "./bcs_market.ts";
 import {
-  csv,
+  csvOf,
   eventsCsv,
   type RoundFigures,
   roundSeed,
@@ -58,45 +58,29 @@ export async function simulateBcs(
       }),
     );
   }
-  const header = [
-    "round",
-    "trader",
-    "role",
-    "speed",
-    "speed_seconds",
-    "speed_cost",
-    "bought",
-    "sold",
-    "inventory",
-    "cash_change",
-    "profit_against_value",
-    "payoff",
-    "snipes_won",
-    "sniped_against",
-  ];
   const rows = outcomes.flatMap((o, r) =>
-    o.traders.map((t) => [
-      r + 1,
-      t.id,
-      t.role,
-      t.speed,
-      t.speedSeconds,
-      t.speedCost,
-      t.bought,
-      t.sold,
-      t.inventory,
-      t.cashChange,
-      t.profitAgainstValue,
-      t.payoff,
-      t.snipesWon,
-      t.snipedAgainst,
-    ])
+    o.traders.map((t) => ({
+      round: r + 1,
+      trader: t.id,
+      role: t.role,
+      speed: t.speed,
+      speed_seconds: t.speedSeconds,
+      speed_cost: t.speedCost,
+      bought: t.bought,
+      sold: t.sold,
+      inventory: t.inventory,
+      cash_change: t.cashChange,
+      profit_against_value: t.profitAgainstValue,
+      payoff: t.payoff,
+      snipes_won: t.snipesWon,
+      sniped_against: t.snipedAgainst,
+    }))
   );
   return {
     summary: summarise(outcomes as RoundFigures[]),
     outcomes,
     eventsCsv: eventsCsv(outcomes),
-    tradersCsv: csv(header, rows),
+    tradersCsv: csvOf(rows, ["round", "trader"]),
   };
 }
 

@@ -24,7 +24,7 @@ import { mulberry32, type Rng } from "../seeded_rng.ts";
 import { type RoundResult, TraderAccount } from "../trader_account.ts";
 import { EloTrader } from "../elo/elo_trader.ts";
 import type { EloRole } from "../session_config.ts";
-import type { LogRow } from "./bcs_market.ts";
+import { type LogRow, RoundLog } from "./round_log.ts";
 import { type Route, VirtualMarket } from "./virtual_market.ts";
 
 export interface EloSeat {
@@ -105,7 +105,6 @@ export async function runEloRound(input: EloRoundInput): Promise<EloRoundOutcome
   const rng: Rng = mulberry32(input.seed ^ 0x3c6ef372);
   const market = await VirtualMarket.create(input);
   const clock = market.clock;
-  const log: LogRow[] = [];
   const signedVolume = new SignedVolume({
     kSignedVolume: input.kSignedVolume,
     mode: input.signedVolumeMode,
@@ -115,6 +114,7 @@ export async function runEloRound(input: EloRoundInput): Promise<EloRoundOutcome
     sessionDurationSeconds: input.durationMs / 1000,
     mode: input.referencePriceMode,
   });
+  const roundLog = new RoundLog(() => clock.ms, () => reference.value);
   const focal = {
     bestBid: 0,
     volumeAtBestBid: 0,
@@ -136,24 +136,7 @@ export async function runEloRound(input: EloRoundInput): Promise<EloRoundOutcome
   let reactionQueued = false;
   let bboKind: "Q" | "Z" = "Q";
 
-  const record = (
-    event: string,
-    trader: string,
-    token: string,
-    side: string,
-    price: number | "",
-    shares: number | "",
-  ) =>
-    log.push({
-      timeMs: clock.ms,
-      event,
-      trader,
-      token: token.trimEnd(),
-      side,
-      price,
-      shares,
-      value: reference.value,
-    });
+  const record = (...args: Parameters<RoundLog["record"]>) => roundLog.record(...args);
 
   const seats: Seat[] = input.seats.map((seat, i) => {
     const firm = String.fromCharCode(65 + (i % 26)).repeat(4);
@@ -206,8 +189,7 @@ export async function runEloRound(input: EloRoundInput): Promise<EloRoundOutcome
       return f();
     } catch (e) {
       errors++;
-      record("error", s.id, "", "", "", "");
-      log[log.length - 1].token = (e instanceof Error ? e.message : String(e)).replaceAll(",", ";");
+      record("error", s.id, (e instanceof Error ? e.message : String(e)).replaceAll(",", ";"));
       return [];
     }
   }
@@ -421,6 +403,6 @@ export async function runEloRound(input: EloRoundInput): Promise<EloRoundOutcome
     errors,
     traders,
     investor: { inventory: investor.inventory, cashChange: investor.cashChange },
-    log,
+    log: roundLog.rows,
   };
 }

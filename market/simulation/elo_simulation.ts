@@ -9,7 +9,7 @@ import type { ExternalFeedRow } from "../exogenous/external_feed.ts";
 import type { InvestorArrival } from "../exogenous/investor_arrivals.ts";
 import { type EloRoundInput, type EloRoundOutcome, runEloRound } from "./elo_market.ts";
 import {
-  csv,
+  csvOf,
   eventsCsv,
   type RoundFigures,
   roundSeed,
@@ -46,50 +46,31 @@ export async function simulateElo(
       traders: o.traders.map((t) => ({ ...t, payoff: t.result.payoff })),
     });
   }
-  const header = [
-    "round",
-    "trader",
-    "role",
-    "speed",
-    "speed_seconds",
-    "speed_cost",
-    "bought",
-    "sold",
-    "inventory",
-    "cash",
-    "reference_price",
-    "inventory_value",
-    "deduction",
-    "payoff_before_deduction",
-    "payoff",
-    "snipes_won",
-    "sniped_against",
-  ];
   const rows = outcomes.flatMap((o, r) =>
-    o.traders.map((t) => [
-      r + 1,
-      t.id,
-      t.role,
-      t.speed,
-      t.speedSeconds,
-      t.result.speedCost,
-      t.result.bought,
-      t.result.sold,
-      t.result.inventory,
-      t.result.cash,
-      t.result.referencePrice,
-      t.result.inventoryValue,
-      t.result.deduction,
-      t.result.payoffBeforeDeduction,
-      t.result.payoff,
-      t.snipesWon,
-      t.snipedAgainst,
-    ])
+    o.traders.map((t) => ({
+      round: r + 1,
+      trader: t.id,
+      role: t.role,
+      speed: t.speed,
+      speed_seconds: t.speedSeconds,
+      speed_cost: t.result.speedCost,
+      bought: t.result.bought,
+      sold: t.result.sold,
+      inventory: t.result.inventory,
+      cash: t.result.cash,
+      reference_price: t.result.referencePrice,
+      inventory_value: t.result.inventoryValue,
+      deduction: t.result.deduction,
+      payoff_before_deduction: t.result.payoffBeforeDeduction,
+      payoff: t.result.payoff,
+      snipes_won: t.snipesWon,
+      sniped_against: t.snipedAgainst,
+    }))
   );
   return {
     summary: summarise(outcomes),
     outcomes,
     eventsCsv: eventsCsv(outcomes),
-    tradersCsv: csv(header, rows),
+    tradersCsv: csvOf(rows, ["round", "trader"]),
   };
 }

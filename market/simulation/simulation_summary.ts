@@ -4,7 +4,7 @@
  * CSV, and reproducible per-round seeds.
  */
 
-import type { LogRow } from "./bcs_market.ts";
+import type { LogRow } from "./round_log.ts";
 
 /** The per-round figures a summary is built from. */
 export interface RoundFigures {
@@ -85,7 +85,12 @@ export function eventsCsv(outcomes: RoundFigures[]): string {
   return lines.join("\n") + "\n";
 }
 
-/** A CSV of `header` columns, one row per item. */
-export function csv(header: string[], rows: (string | number | boolean)[][]): string {
-  return [header.join(","), ...rows.map((r) => r.join(","))].join("\n") + "\n";
+/** A CSV with one row per record; the columns are the first record's keys, in order. */
+export function csvOf(
+  records: Record<string, string | number | boolean>[],
+  empty: string[],
+): string {
+  const header = records.length > 0 ? Object.keys(records[0]) : empty;
+  return [header.join(","), ...records.map((r) => header.map((h) => r[h]).join(","))].join("\n") +
+    "\n";
 }
