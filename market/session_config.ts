@@ -174,6 +174,11 @@ interface SessionConfigBase {
   initialEndowment: number;
   /** 1/10,000 ECU per second of speed. */
   speedUnitCost: number;
+  /**
+   * How many seats `traders.seats` lists (the rest take the defaults). A
+   * simulation with no listed seat fills every seat with its default bots.
+   */
+  seatsListed: number;
   /** Accepted but unused upstream keys, as `<source>: <path>: <why>`. */
   warnings: string[];
 }
@@ -535,6 +540,7 @@ class Parser {
   readonly warnings: string[] = [];
   /** Paths whose value was rejected: cross-checks skip them instead of piling on. */
   readonly bad = new Set<string>();
+  seatsListed = 0;
   readonly values = new Map<string, unknown>();
   /** False when session.environment was rejected: environment checks would only guess. */
   envOk = true;
@@ -826,6 +832,7 @@ class Parser {
       initialEndowment,
       speedUnitCost,
       warnings: this.warnings,
+      seatsListed: 0,
     };
 
     if (environment === "elo") {
@@ -834,7 +841,13 @@ class Parser {
         tradersPerMarket,
         (path, raw, seat) => this.eloSeat(path, raw, seat, elo),
       );
-      const config: EloSessionConfig = { ...base, environment, elo, seats };
+      const config: EloSessionConfig = {
+        ...base,
+        environment,
+        elo,
+        seats,
+        seatsListed: this.seatsListed,
+      };
       config.rounds = this.rounds(config, roundsOk);
       return config;
     }
@@ -843,7 +856,13 @@ class Parser {
       tradersPerMarket,
       (path, raw, seat) => this.bcsSeat(path, raw, seat, bcs),
     );
-    const config: BcsSessionConfig = { ...base, environment, bcs, seats };
+    const config: BcsSessionConfig = {
+      ...base,
+      environment,
+      bcs,
+      seats,
+      seatsListed: this.seatsListed,
+    };
     config.rounds = this.rounds(config, roundsOk);
     return config;
   }
@@ -1098,6 +1117,7 @@ class Parser {
   seats<S>(perMarket: number, read: (path: string, raw: Mapping, seat: number) => S): S[] {
     const path = "traders.seats";
     const raw = this.list(path, "seat settings (one mapping per seat)") ?? [];
+    this.seatsListed = raw.length;
     if (raw.length > perMarket && !this.bad.has("market.traders-per-market")) {
       this.problem(
         path,

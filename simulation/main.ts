@@ -10,7 +10,14 @@
 
 import { parseArgs } from "node:util";
 import { join } from "node:path";
-import { parseSessionConfig, type SessionConfig } from "../market/session_config.ts";
+import {
+  type BcsSessionConfig,
+  type EloSessionConfig,
+  parseSessionConfig,
+  type SessionConfig,
+} from "../market/session_config.ts";
+import type { BcsSeat } from "../market/simulation/bcs_market.ts";
+import type { EloSeat } from "../market/simulation/elo_market.ts";
 import {
   parseExternalFeed,
   parseInvestorArrivals,
@@ -56,6 +63,30 @@ export function parseSimulateArgs(args: string[]): SimulateCommand {
   };
 }
 
+/**
+ * The bots of a simulation: the seats the config lists, or, when it lists
+ * none (an upstream file, or a session meant for people), a line-up that
+ * trades: BCS, the CDA equilibrium of one maker and the rest sniping, all
+ * fast; ELO, every seat automated with the seat defaults' sliders.
+ */
+export function bcsSeats(config: BcsSessionConfig): BcsSeat[] {
+  return config.seats.map((s, i) =>
+    config.seatsListed > 0
+      ? { role: s.role, speed: s.speed, spread: s.spread }
+      : { role: i === 0 ? "maker" : "sniper", speed: true, spread: s.spread }
+  );
+}
+
+export function eloSeats(config: EloSessionConfig): EloSeat[] {
+  return config.seats.map((s) => ({
+    role: config.seatsListed > 0 ? s.role : "automated",
+    speed: s.speed,
+    aX: s.aX,
+    aY: s.aY,
+    aZ: s.aZ,
+  }));
+}
+
 /** Runs a config's session: BCS or ELO, whichever it declares. */
 export async function simulateSession(
   config: SessionConfig,
@@ -91,13 +122,7 @@ export async function eloSpec(config: SessionConfig, rounds: number): Promise<El
   return {
     format: config.auctionFormat,
     durationMs: config.roundDurationMs,
-    seats: config.seats.map((s) => ({
-      role: s.role,
-      speed: s.speed,
-      aX: s.aX,
-      aY: s.aY,
-      aZ: s.aZ,
-    })),
+    seats: eloSeats(config),
     market: 1,
     investorsPerRound,
     externalFeedPerRound,
@@ -138,7 +163,7 @@ export async function bcsSpec(config: SessionConfig, rounds: number): Promise<Bc
     format: config.auctionFormat,
     durationMs: config.roundDurationMs,
     startValue: config.bcs.fundamentalPrice,
-    seats: config.seats.map((s) => ({ role: s.role, speed: s.speed, spread: s.spread })),
+    seats: bcsSeats(config),
     slowLatencyMs: config.latency.slowMs,
     fastLatencyMs: config.latency.fastMs,
     investorLatencyMs: config.latency.investorMs,
@@ -168,6 +193,14 @@ if (import.meta.main) {
     const command = parseSimulateArgs(Deno.args);
     const config = parseSessionConfig(await Deno.readTextFile(command.config), command.config);
     for (const w of config.warnings) console.error(`warning: ${w}`);
+    if (config.seatsListed === 0) {
+      console.error(
+        `note: ${config.source} lists no traders.seats; simulating ` +
+          (config.environment === "bcs"
+            ? "seat 1 as a maker and the others as snipers, all fast"
+            : "every seat as automated"),
+      );
+    }
     const seed = command.seed ?? config.seed;
     const rounds = command.rounds ?? config.numRounds;
     const result = await simulateSession(config, { seed, rounds });

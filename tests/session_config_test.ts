@@ -211,6 +211,7 @@ Deno.test("defaults: an ELO config with only its files is the CDA_P4 session", (
     initialEndowment: 1_000_000,
     speedUnitCost: 100,
     warnings: [],
+    seatsListed: 0,
     environment: "elo",
     elo: {
       defaultRole: "out",

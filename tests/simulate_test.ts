@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { bcsSpec, parseSimulateArgs, simulateSession } from "../simulation/main.ts";
+import { bcsSpec, eloSpec, parseSimulateArgs, simulateSession } from "../simulation/main.ts";
 import { parseSessionConfig } from "../market/session_config.ts";
 import { simulateBcs } from "../market/simulation/bcs_simulation.ts";
 
@@ -91,4 +91,22 @@ Deno.test("simulate: the ELO examples run on every format with the shipped sched
     const header = a.tradersCsv.split("\n")[0];
     assert.ok(header.includes("reference_price,inventory_value,deduction"), header);
   }
+});
+
+Deno.test("simulate: a config without seats gets bots that trade", async () => {
+  const bcs = parseSessionConfig(
+    "session: { environment: bcs, num-rounds: 1, trial-rounds: [] }\nparameters: { session-duration: 60 }\n",
+    "bcs-no-seats.yaml",
+  );
+  assert.equal(bcs.seatsListed, 0);
+  const spec = await bcsSpec(bcs, 1);
+  assert.deepEqual(spec.seats.map((s) => s.role), ["maker", ...Array(5).fill("sniper")]);
+  assert.ok(spec.seats.every((s) => s.speed));
+  const r = await simulateSession(bcs, { seed: 1, rounds: 1 });
+  assert.ok(r.summary.snipes > 0 && r.summary.trades > 0, JSON.stringify(r.summary));
+  const path = `${ROOT}configs/elo-cda.yaml`;
+  const text = (await Deno.readTextFile(path)).replace(/\n  seats:\n(    - .*\n)+/, "\n");
+  const elo = parseSessionConfig(text, path);
+  assert.equal(elo.seatsListed, 0);
+  assert.ok((await eloSpec(elo, 1)).seats.every((s) => s.role === "automated"));
 });
