@@ -105,7 +105,7 @@ Deno.test("simulate: a config without seats gets bots that trade", async () => {
   const r = await simulateSession(bcs, { seed: 1, rounds: 1 });
   assert.ok(r.summary.snipes > 0 && r.summary.trades > 0, JSON.stringify(r.summary));
   const path = `${ROOT}configs/elo-cda.yaml`;
-  const text = (await Deno.readTextFile(path)).replace(/\n  seats:\n(    - .*\n)+/, "\n");
+  const text = (await Deno.readTextFile(path)).replace(/\n {2}seats:\n( {4}- .*\n)+/, "\n");
   const elo = parseSessionConfig(text, path);
   assert.equal(elo.seatsListed, 0);
   assert.ok((await eloSpec(elo, 1)).seats.every((s) => s.role === "automated"));
