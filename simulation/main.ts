@@ -122,6 +122,7 @@ export async function eloSpec(config: SessionConfig, rounds: number): Promise<El
   return {
     format: config.auctionFormat,
     durationMs: config.roundDurationMs,
+    durationMsPerRound: config.rounds.map((r) => r.durationMs),
     seats: eloSeats(config),
     market: 1,
     investorsPerRound,
@@ -162,6 +163,7 @@ export async function bcsSpec(config: SessionConfig, rounds: number): Promise<Bc
   return {
     format: config.auctionFormat,
     durationMs: config.roundDurationMs,
+    durationMsPerRound: config.rounds.map((r) => r.durationMs),
     startValue: config.bcs.fundamentalPrice,
     seats: bcsSeats(config),
     slowLatencyMs: config.latency.slowMs,

@@ -110,3 +110,13 @@ Deno.test("simulate: a config without seats gets bots that trade", async () => {
   assert.equal(elo.seatsListed, 0);
   assert.ok((await eloSpec(elo, 1)).seats.every((s) => s.role === "automated"));
 });
+
+Deno.test("simulate: trial rounds last session.trial-length", async () => {
+  const config = parseSessionConfig(
+    "session: { environment: bcs, num-rounds: 2, trial-rounds: [1], trial-length: 30 }\n" +
+      "parameters: { session-duration: 60 }\n",
+    "bcs-trial.yaml",
+  );
+  const r = await simulateSession(config, { seed: 2, rounds: 2 });
+  assert.deepEqual(r.outcomes.map((o) => o.log.at(-1)!.timeMs), [30_000, 60_000]);
+});

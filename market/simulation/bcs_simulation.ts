@@ -25,6 +25,8 @@ export interface BcsSimulationSpec extends Omit<BcsRoundInput, "jumps" | "invest
   /** Generated (λ_V per second, σ in price units) or one schedule per round. */
   jumps: { ratePerSecond: number; sigma: number } | { perRound: ValueJump[][] };
   investors: { ratePerSecond: number } | { perRound: InvestorArrival[][] };
+  /** Round lengths when they differ (trial rounds), round 1 first; `durationMs` for the rest. */
+  durationMsPerRound?: number[];
 }
 
 export async function simulateBcs(
@@ -33,6 +35,7 @@ export async function simulateBcs(
 ): Promise<SimulationResult<RoundOutcome>> {
   const outcomes: RoundOutcome[] = [];
   for (let r = 0; r < options.rounds; r++) {
+    const durationMs = spec.durationMsPerRound?.[r] ?? spec.durationMs;
     const jumps = "perRound" in spec.jumps
       ? pick(spec.jumps.perRound, r, "value-jump")
       : generateValueJumps({
@@ -40,18 +43,19 @@ export async function simulateBcs(
         startValue: spec.startValue,
         ratePerSecond: spec.jumps.ratePerSecond,
         sigma: spec.jumps.sigma,
-        durationMs: spec.durationMs,
+        durationMs,
       });
     const investors = "perRound" in spec.investors
       ? pick(spec.investors.perRound, r, "investor")
       : generateBcsInvestorArrivals({
         rng: mulberry32(roundSeed(options.seed, r, 2)),
         ratePerSecond: spec.investors.ratePerSecond,
-        durationMs: spec.durationMs,
+        durationMs,
       });
     outcomes.push(
       await runBcsRound({
         ...spec,
+        durationMs,
         jumps,
         investors: investors.map((i) => ({ atMs: i.atMs, side: i.side })),
         seed: roundSeed(options.seed, r, 3),

@@ -22,6 +22,8 @@ export interface EloSimulationSpec
   /** One schedule per round (round 1 first); rounds beyond the list reuse it cyclically. */
   investorsPerRound: InvestorArrival[][];
   externalFeedPerRound: ExternalFeedRow[][];
+  /** Round lengths when they differ (trial rounds), round 1 first; `durationMs` for the rest. */
+  durationMsPerRound?: number[];
 }
 
 export type EloRoundFigures = EloRoundOutcome & RoundFigures;
@@ -37,6 +39,7 @@ export async function simulateElo(
   for (let r = 0; r < options.rounds; r++) {
     const o = await runEloRound({
       ...spec,
+      durationMs: spec.durationMsPerRound?.[r] ?? spec.durationMs,
       investors: spec.investorsPerRound[r % spec.investorsPerRound.length],
       externalFeed: spec.externalFeedPerRound[r % spec.externalFeedPerRound.length],
       seed: roundSeed(options.seed, r, 4),
