@@ -56,6 +56,7 @@ async function round(format: MarketFormat, seats: EloSeat[], seed: number) {
   const r = await runEloRound({
     ...spec,
     seats,
+    market: 1,
     investors: spec.investorsPerRound[0],
     externalFeed: spec.externalFeedPerRound[0],
     seed,

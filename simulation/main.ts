@@ -97,7 +97,7 @@ export async function simulateSession(
     : await simulateElo(await eloSpec(config, options.rounds), options);
 }
 
-/** Builds the simulation of an ELO config (its first market), reading its schedule files. */
+/** Builds the simulation of an ELO config, reading its schedule files. */
 export async function eloSpec(config: SessionConfig, rounds: number): Promise<EloSimulationSpec> {
   if (config.environment !== "elo") {
     throw new Error(
@@ -123,8 +123,8 @@ export async function eloSpec(config: SessionConfig, rounds: number): Promise<El
     format: config.auctionFormat,
     durationMs: config.roundDurationMs,
     durationMsPerRound: config.rounds.map((r) => r.durationMs),
+    markets: config.numberOfMarkets,
     seats: eloSeats(config),
-    market: 1,
     investorsPerRound,
     externalFeedPerRound,
     slowLatencyMs: config.latency.slowMs,
@@ -164,6 +164,7 @@ export async function bcsSpec(config: SessionConfig, rounds: number): Promise<Bc
     format: config.auctionFormat,
     durationMs: config.roundDurationMs,
     durationMsPerRound: config.rounds.map((r) => r.durationMs),
+    markets: config.numberOfMarkets,
     startValue: config.bcs.fundamentalPrice,
     seats: bcsSeats(config),
     slowLatencyMs: config.latency.slowMs,

@@ -64,8 +64,10 @@ Deno.test("simulate: the command writes both CSVs and prints the JSON summary la
   ]);
   assert.deepEqual(Object.keys(summary.traders[0]), ["id", "role", "speed_seconds", "payoff"]);
   const events = await Deno.readTextFile(`${dir}/out/events.csv`);
-  assert.ok(events.startsWith("round,time_ms,event,trader,token,side,price,shares,value\n"));
-  assert.ok((await Deno.readTextFile(`${dir}/out/traders.csv`)).startsWith("round,trader,role,"));
+  assert.ok(events.startsWith("round,market,time_ms,event,trader,token,side,price,shares,value\n"));
+  assert.ok(
+    (await Deno.readTextFile(`${dir}/out/traders.csv`)).startsWith("round,market,trader,role,"),
+  );
   await Deno.remove(dir, { recursive: true });
 });
 
@@ -119,4 +121,28 @@ Deno.test("simulate: trial rounds last session.trial-length", async () => {
   );
   const r = await simulateSession(config, { seed: 2, rounds: 2 });
   assert.deepEqual(r.outcomes.map((o) => o.log.at(-1)!.timeMs), [30_000, 60_000]);
+});
+
+Deno.test("simulate: every market of a multi-market config trades, on shared BCS draws", async () => {
+  const config = parseSessionConfig(
+    "session: { environment: bcs, num-rounds: 1, trial-rounds: [] }\n" +
+      "market: { number-of-markets: 2 }\ntraders: { number-of-traders: 8 }\n" +
+      "parameters: { session-duration: 60 }\n",
+    "bcs-two-markets.yaml",
+  );
+  const r = await simulateSession(config, { seed: 6, rounds: 1 });
+  assert.deepEqual(r.outcomes.map((o) => [o.round, o.market]), [[1, 1], [1, 2]]);
+  assert.equal(r.outcomes[0].jumps, r.outcomes[1].jumps, "one jump path for the whole session");
+  assert.deepEqual(r.summary.traders.map((t) => t.id), [
+    "M1.T1",
+    "M1.T2",
+    "M1.T3",
+    "M1.T4",
+    "M2.T1",
+    "M2.T2",
+    "M2.T3",
+    "M2.T4",
+  ]);
+  assert.equal(r.summary.rounds, 1);
+  assert.ok(r.outcomes.every((o) => o.trades > 0));
 });

@@ -19,6 +19,7 @@ import {
   type SimulationResult,
   summarise,
 } from "./simulation_summary.ts";
+import { traderId } from "./simulation_summary.ts";
 
 /** A round's settings; the jumps, investors and seed are drawn (or read) per round. */
 export interface BcsSimulationSpec extends Omit<BcsRoundInput, "jumps" | "investors" | "seed"> {
@@ -27,13 +28,18 @@ export interface BcsSimulationSpec extends Omit<BcsRoundInput, "jumps" | "invest
   investors: { ratePerSecond: number } | { perRound: InvestorArrival[][] };
   /** Round lengths when they differ (trial rounds), round 1 first; `durationMs` for the rest. */
   durationMsPerRound?: number[];
+  /** Markets per round (default 1); they share the round's jumps and investors, as in the lab. */
+  markets?: number;
 }
+
+export type BcsRoundFigures = RoundOutcome & RoundFigures;
 
 export async function simulateBcs(
   spec: BcsSimulationSpec,
   options: { seed: number; rounds: number },
-): Promise<SimulationResult<RoundOutcome>> {
-  const outcomes: RoundOutcome[] = [];
+): Promise<SimulationResult<BcsRoundFigures>> {
+  const outcomes: BcsRoundFigures[] = [];
+  const markets = spec.markets ?? 1;
   for (let r = 0; r < options.rounds; r++) {
     const durationMs = spec.durationMsPerRound?.[r] ?? spec.durationMs;
     const jumps = "perRound" in spec.jumps
@@ -52,19 +58,26 @@ export async function simulateBcs(
         ratePerSecond: spec.investors.ratePerSecond,
         durationMs,
       });
-    outcomes.push(
-      await runBcsRound({
+    for (let m = 1; m <= markets; m++) {
+      const o = await runBcsRound({
         ...spec,
         durationMs,
         jumps,
         investors: investors.map((i) => ({ atMs: i.atMs, side: i.side })),
-        seed: roundSeed(options.seed, r, 3),
-      }),
-    );
+        seed: roundSeed(options.seed, r, 3 + 16 * m),
+      });
+      outcomes.push({
+        ...o,
+        round: r + 1,
+        market: m,
+        traders: o.traders.map((t) => ({ ...t, id: traderId(m, markets, t.id) })),
+      });
+    }
   }
-  const rows = outcomes.flatMap((o, r) =>
+  const rows = outcomes.flatMap((o) =>
     o.traders.map((t) => ({
-      round: r + 1,
+      round: o.round,
+      market: o.market,
       trader: t.id,
       role: t.role,
       speed: t.speed,
@@ -81,7 +94,7 @@ export async function simulateBcs(
     }))
   );
   return {
-    summary: summarise(outcomes as RoundFigures[]),
+    summary: summarise(outcomes),
     outcomes,
     eventsCsv: eventsCsv(outcomes),
     tradersCsv: csvOf(rows, ["round", "trader"]),

@@ -16,14 +16,17 @@ import {
   type SimulationResult,
   summarise,
 } from "./simulation_summary.ts";
+import { traderId } from "./simulation_summary.ts";
 
 export interface EloSimulationSpec
-  extends Omit<EloRoundInput, "investors" | "externalFeed" | "seed"> {
+  extends Omit<EloRoundInput, "investors" | "externalFeed" | "seed" | "market"> {
   /** One schedule per round (round 1 first); rounds beyond the list reuse it cyclically. */
   investorsPerRound: InvestorArrival[][];
   externalFeedPerRound: ExternalFeedRow[][];
   /** Round lengths when they differ (trial rounds), round 1 first; `durationMs` for the rest. */
   durationMsPerRound?: number[];
+  /** Markets per round (default 1): each replays the schedule rows for it and for market 0. */
+  markets?: number;
 }
 
 export type EloRoundFigures = EloRoundOutcome & RoundFigures;
@@ -36,22 +39,33 @@ export async function simulateElo(
     throw new RangeError("an ELO simulation needs an investor and an external-feed schedule");
   }
   const outcomes: EloRoundFigures[] = [];
+  const markets = spec.markets ?? 1;
   for (let r = 0; r < options.rounds; r++) {
-    const o = await runEloRound({
-      ...spec,
-      durationMs: spec.durationMsPerRound?.[r] ?? spec.durationMs,
-      investors: spec.investorsPerRound[r % spec.investorsPerRound.length],
-      externalFeed: spec.externalFeedPerRound[r % spec.externalFeedPerRound.length],
-      seed: roundSeed(options.seed, r, 4),
-    });
-    outcomes.push({
-      ...o,
-      traders: o.traders.map((t) => ({ ...t, payoff: t.result.payoff })),
-    });
+    for (let m = 1; m <= markets; m++) {
+      const o = await runEloRound({
+        ...spec,
+        market: m,
+        durationMs: spec.durationMsPerRound?.[r] ?? spec.durationMs,
+        investors: spec.investorsPerRound[r % spec.investorsPerRound.length],
+        externalFeed: spec.externalFeedPerRound[r % spec.externalFeedPerRound.length],
+        seed: roundSeed(options.seed, r, 4 + 16 * m),
+      });
+      outcomes.push({
+        ...o,
+        round: r + 1,
+        market: m,
+        traders: o.traders.map((t) => ({
+          ...t,
+          id: traderId(m, markets, t.id),
+          payoff: t.result.payoff,
+        })),
+      });
+    }
   }
-  const rows = outcomes.flatMap((o, r) =>
+  const rows = outcomes.flatMap((o) =>
     o.traders.map((t) => ({
-      round: r + 1,
+      round: o.round,
+      market: o.market,
       trader: t.id,
       role: t.role,
       speed: t.speed,

@@ -8,6 +8,9 @@ import type { LogRow } from "./round_log.ts";
 
 /** The per-round figures a summary is built from. */
 export interface RoundFigures {
+  /** 1-based round and market of the session. */
+  round: number;
+  market: number;
   jumps: number;
   snipes: number;
   trades: number;
@@ -35,6 +38,11 @@ export interface SimulationResult<R extends RoundFigures = RoundFigures> {
   tradersCsv: string;
 }
 
+/** A trader's id in a session: `T3`, or `M2.T3` when there are several markets. */
+export function traderId(market: number, markets: number, id: string): string {
+  return markets > 1 ? `M${market}.${id}` : id;
+}
+
 /** A distinct, reproducible seed per round and purpose. */
 export function roundSeed(seed: number, round: number, purpose: number): number {
   return (Math.imul(seed ^ 0x27d4eb2f, 0x165667b1) + Math.imul(round + 1, 0x9e3779b1) + purpose) >>>
@@ -57,7 +65,7 @@ export function summarise(outcomes: RoundFigures[]): SimulationSummary {
     }
   }
   return {
-    rounds: outcomes.length,
+    rounds: new Set(outcomes.map((o) => o.round)).size,
     jumps,
     snipes,
     snipes_per_jump: jumps > 0 ? Math.round((snipes / jumps) * 1e4) / 1e4 : 0,
@@ -72,16 +80,26 @@ export function summarise(outcomes: RoundFigures[]): SimulationSummary {
 
 /** The event log of all rounds; `value` is V (BCS) or the reference price (ELO). */
 export function eventsCsv(outcomes: RoundFigures[]): string {
-  const lines = ["round,time_ms,event,trader,token,side,price,shares,value"];
-  outcomes.forEach((o, r) => {
+  const lines = ["round,market,time_ms,event,trader,token,side,price,shares,value"];
+  for (const o of outcomes) {
     for (const e of o.log) {
       lines.push(
-        `${
-          r + 1
-        },${e.timeMs},${e.event},${e.trader},${e.token},${e.side},${e.price},${e.shares},${e.value}`,
+        [
+          o.round,
+          o.market,
+          e.timeMs,
+          e.event,
+          e.trader,
+          e.token,
+          e.side,
+          e.price,
+          e.shares,
+          e.value,
+        ]
+          .join(","),
       );
     }
-  });
+  }
   return lines.join("\n") + "\n";
 }
 
