@@ -418,18 +418,9 @@ export class Exchange {
           const match = BigInt(ev[o + 5] >>> 0) + (BigInt(ev[o + 6] >>> 0) << 32n);
           const shares = ev[o + 3] >>> 0;
           const price = ev[o + 4];
-          for (const id of [ev[o + 1], ev[o + 2]]) {
-            out.send(this.#owners[id], {
-              type: "E",
-              timestamp: ts,
-              orderToken: this.#tokens[id],
-              executedShares: shares,
-              executionPrice: price,
-              liquidityFlag: "?",
-              matchNumber: match,
-              midpointPeg: this.#origins[id].midpointPeg,
-            });
-          }
+          // the incoming (or FBA bid, or pegged) order first, as the wire requires
+          this.#executed(ev[o + 1], shares, price, match, ts);
+          this.#executed(ev[o + 2], shares, price, match, ts);
           break;
         }
         case EV_CANCELED: {
@@ -500,6 +491,19 @@ export class Exchange {
         }
       }
     }
+  }
+
+  #executed(id: number, shares: number, price: number, match: bigint, ts: bigint): void {
+    this.#out.send(this.#owners[id], {
+      type: "E",
+      timestamp: ts,
+      orderToken: this.#tokens[id],
+      executedShares: shares,
+      executionPrice: price,
+      liquidityFlag: "?",
+      matchNumber: match,
+      midpointPeg: this.#origins[id].midpointPeg,
+    });
   }
 
   #nextReference(): bigint {

@@ -16,20 +16,22 @@ import {
   eventsCsv,
   type RoundFigures,
   roundSeed,
+  type SessionLayout,
   type SimulationResult,
   summarise,
+  traderId,
 } from "./simulation_summary.ts";
-import { traderId } from "./simulation_summary.ts";
 
-/** A round's settings; the jumps, investors and seed are drawn (or read) per round. */
-export interface BcsSimulationSpec extends Omit<BcsRoundInput, "jumps" | "investors" | "seed"> {
+/**
+ * A BCS session: a round's settings (the jumps, investors and seed are drawn
+ * or read per round); markets of a round share its jumps and investors, as
+ * in the lab.
+ */
+export interface BcsSimulationSpec
+  extends Omit<BcsRoundInput, "jumps" | "investors" | "seed">, SessionLayout {
   /** Generated (λ_V per second, σ in price units) or one schedule per round. */
   jumps: { ratePerSecond: number; sigma: number } | { perRound: ValueJump[][] };
   investors: { ratePerSecond: number } | { perRound: InvestorArrival[][] };
-  /** Round lengths when they differ (trial rounds), round 1 first; `durationMs` for the rest. */
-  durationMsPerRound?: number[];
-  /** Markets per round (default 1); they share the round's jumps and investors, as in the lab. */
-  markets?: number;
 }
 
 export type BcsRoundFigures = RoundOutcome & RoundFigures;

@@ -13,20 +13,18 @@ import {
   eventsCsv,
   type RoundFigures,
   roundSeed,
+  type SessionLayout,
   type SimulationResult,
   summarise,
+  traderId,
 } from "./simulation_summary.ts";
-import { traderId } from "./simulation_summary.ts";
 
+/** An ELO session; each market replays the schedule rows for it and for market 0. */
 export interface EloSimulationSpec
-  extends Omit<EloRoundInput, "investors" | "externalFeed" | "seed" | "market"> {
+  extends Omit<EloRoundInput, "investors" | "externalFeed" | "seed" | "market">, SessionLayout {
   /** One schedule per round (round 1 first); rounds beyond the list reuse it cyclically. */
   investorsPerRound: InvestorArrival[][];
   externalFeedPerRound: ExternalFeedRow[][];
-  /** Round lengths when they differ (trial rounds), round 1 first; `durationMs` for the rest. */
-  durationMsPerRound?: number[];
-  /** Markets per round (default 1): each replays the schedule rows for it and for market 0. */
-  markets?: number;
 }
 
 export type EloRoundFigures = EloRoundOutcome & RoundFigures;

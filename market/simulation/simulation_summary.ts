@@ -6,6 +6,14 @@
 
 import type { LogRow } from "./round_log.ts";
 
+/** How a session's rounds and markets differ from its first round. */
+export interface SessionLayout {
+  /** Round lengths when they differ (trial rounds), round 1 first; `durationMs` for the rest. */
+  durationMsPerRound?: number[];
+  /** Markets per round (default 1). */
+  markets?: number;
+}
+
 /** The per-round figures a summary is built from. */
 export interface RoundFigures {
   /** 1-based round and market of the session. */
