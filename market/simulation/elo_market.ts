@@ -140,6 +140,11 @@ export async function runEloRound(input: EloRoundInput): Promise<EloRoundOutcome
 
   const seats: Seat[] = input.seats.map((seat, i) => {
     const firm = String.fromCharCode(65 + (i % 26)).repeat(4);
+    const route = market.route(input.slowLatencyMs);
+    const account = new TraderAccount({
+      initialCash: input.endowment,
+      speedUnitCost: input.speedUnitCost,
+    });
     const s: Seat = {
       id: `T${i + 1}`,
       trader: new EloTrader({
@@ -149,12 +154,15 @@ export async function runEloRound(input: EloRoundInput): Promise<EloRoundOutcome
         role: "out",
         sliders: { aX: seat.aX, aY: seat.aY, aZ: seat.aZ },
         repriceOnPostBatch: input.repriceOnPostBatch,
+        // the trader decides when speed is on (a role change forces it off);
+        // the route's latency and the bill follow
+        onSpeedChange: (c) => {
+          route.latencyMs = c.on ? input.fastLatencyMs : input.slowLatencyMs;
+          account.setSpeed(c.on, c.atMs);
+        },
       }),
-      route: market.route(seat.speed ? input.fastLatencyMs : input.slowLatencyMs),
-      account: new TraderAccount({
-        initialCash: input.endowment,
-        speedUnitCost: input.speedUnitCost,
-      }),
+      route,
+      account,
       seat,
       snipesWon: 0,
       snipedAgainst: 0,
@@ -370,8 +378,9 @@ export async function runEloRound(input: EloRoundInput): Promise<EloRoundOutcome
   market.at(0, () => {
     seats.forEach((s, i) => {
       s.account.marketOpen(0);
-      if (s.seat.speed) s.account.setSpeed(true, 0);
+      // taking a role turns speed off (§3.2); a fast seat then switches it on
       sendAll(i, guarded(s, () => s.trader.setRole(s.seat.role, 0)));
+      if (s.seat.speed) s.trader.setSpeed(true, 0);
     });
   });
   market.run(input.durationMs);
