@@ -105,10 +105,20 @@ async function withServer(
   }
 }
 
+/** Waits until the server has accepted `n` clients, so every one hears the next broadcast. */
+async function accepted(server: ExchangeServer, n: number): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (server.connections < n && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  assert.equal(server.connections, n);
+}
+
 Deno.test("tcp: two clients trade; fills go to owners, BBO to everyone", async () => {
-  await withServer({}, async ({ port }) => {
+  await withServer({}, async ({ port, server }) => {
     const a = await TestClient.connect(port);
     const b = await TestClient.connect(port);
+    await accepted(server, 2);
     await a.send(enterOrder({ token: "S1", side: "S", shares: 3, price: 100 }));
     assert.deepEqual(await a.until(2), ["A(S1)", "Q(0,0,100,3,0,MAX)"]);
     await b.send(enterOrder({ token: "B1", side: "B", shares: 2, price: 101 }));
@@ -134,6 +144,7 @@ Deno.test("tcp: a client sending garbage is disconnected; the others are not", a
   await withServer({}, async ({ port, logs, server }) => {
     const good = await TestClient.connect(port);
     const bad = await TestClient.connect(port);
+    await accepted(server, 2);
     await good.send(enterOrder({ token: "G1", side: "B", shares: 1, price: 100 }));
     await good.until(2);
     // a valid ModifyOrder (consumed, ignored: Q11), then a valid order, then a garbage byte
@@ -175,6 +186,7 @@ Deno.test("tcp: a client that stops reading is dropped; the others keep trading"
   await withServer({ maxQueuedBytes: 1 << 20 }, async ({ port, logs, server }) => {
     const stalled = await TestClient.connect(port, false);
     const active = await TestClient.connect(port);
+    await accepted(server, 2);
     // Every enter and every cancel moves the BBO: a 41-byte broadcast the
     // stalled client never reads. Kernel buffers absorb a few MB first.
     const pairs = 1000;
