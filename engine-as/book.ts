@@ -421,19 +421,24 @@ export function cancelOrder(id: i32, remaining: u32, reason: i32): void {
 }
 
 /**
- * Liable shares of a replace: the replace states a new total, and shares
- * already executed since the creating message are not owed again (upstream
- * arithmetic). <= 0 means the order is simply canceled.
+ * The shared end of a replace once the old order has left the book: the
+ * liable shares the replacement owes, recorded under the new id, or 0 when
+ * nothing is owed and the old order was canceled instead.
  */
 // @ts-ignore: decorator
-@inline export function liableShares(remaining: u32, shares: u32, created: u32): i64 {
-  return <i64>remaining + <i64>shares - <i64>created;
-}
-
-/** Cancels the rest of a replaced order whose liable shares came to 0 (Q3). */
-// @ts-ignore: decorator
-@inline export function cancelReplaced(oldId: i32, side: i32, remaining: u32): void {
-  emit(EV_CANCELED | (REASON_USER << 8) | (side << 16), oldId, <i32>remaining, 0, 0, 0, 0);
+@inline export function replacementLiable(
+  oldId: i32, newId: i32, side: i32, remaining: u32, shares: u32, price: i32,
+): i64 {
+  // upstream arithmetic: the replace states a new total, and shares already
+  // executed since the creating message are not owed again
+  const liable = <i64>remaining + <i64>shares - <i64>oCreated(oldId);
+  if (liable <= 0) {
+    // nothing owed: the old order is canceled and the new token stays unused (Q3)
+    emit(EV_CANCELED | (REASON_USER << 8) | (side << 16), oldId, <i32>remaining, 0, 0, 0, 0);
+    return 0;
+  }
+  record(newId, side, price, shares);
+  return liable;
 }
 
 export function replaceOrder(oldId: i32, newId: i32, shares: u32, price: i32, tif: u32): void {
@@ -441,12 +446,8 @@ export function replaceOrder(oldId: i32, newId: i32, shares: u32, price: i32, ti
   const side = oSide(oldId);
   const remaining = oShares(oldId);
   unlink(oldId);
-  const liable = liableShares(remaining, shares, oCreated(oldId));
-  if (liable <= 0) {
-    cancelReplaced(oldId, side, remaining);
-    return;
-  }
-  record(newId, side, price, shares);
+  const liable = replacementLiable(oldId, newId, side, remaining, shares, price);
+  if (liable == 0) return;
   const ev = emit(EV_REPLACED | (side << 16), newId, oldId, <i32>liable, price, 0, <i32>tif);
   if (place(newId, side, price, <u32>liable, tif == 0)) store<i32>(ev, 1, 20);
 }

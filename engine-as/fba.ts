@@ -27,9 +27,9 @@ import {
   levelPrice, levelTail, levelVolume, nextWorse, setLevelHead, setLevelTail,
 } from "./ladder";
 import {
-  FLAG_SHUFFLED, REASON_IOC, STATE_RESTING, admitEnter, admitReplace, cancelReplaced,
-  liableShares, nextMatch, oCreated, oFlags, oNext, oPrev, oSegment, oShares, oSide, oState,
-  op, publishBboAlways, record, rest, restingCount, restingLeft, retire, setOFlags, unlink,
+  FLAG_SHUFFLED, REASON_IOC, STATE_RESTING, admitEnter, admitReplace,
+  replacementLiable, nextMatch, oFlags, oNext, oPrev, oSegment, oShares, oSide, oState,
+  op, publishBboAlways, rest, restingCount, restingLeft, retire, setOFlags, unlink,
 } from "./book";
 import { below } from "./rng";
 
@@ -97,12 +97,8 @@ export function fbaReplace(oldId: i32, newId: i32, shares: u32, price: i32, tif:
   const side = oSide(oldId);
   const remaining = oShares(oldId);
   unlink(oldId);
-  const liable = liableShares(remaining, shares, oCreated(oldId));
-  if (liable <= 0) {
-    cancelReplaced(oldId, side, remaining);
-    return;
-  }
-  record(newId, side, price, shares);
+  const liable = replacementLiable(oldId, newId, side, remaining, shares, price);
+  if (liable == 0) return;
   // nothing matches before the batch, so the replacement always rests
   emit(EV_REPLACED | (side << 16), newId, oldId, <i32>liable, price, 1, <i32>tif);
   restInSegment(newId, side, price, <u32>liable, tif);

@@ -18,7 +18,7 @@ import { EV_CANCELED, EV_EXECUTED, EV_PEG, EV_REPLACED, emit, eventsReserve } fr
 import { BUY, MAX_PRICE, NONE, SELL, bestAsk, bestBid, levelPrice } from "./ladder";
 import {
   FLAG_PEGGED, REASON_IOC, REASON_SYSTEM, STATE_RESTING, admitEnter, admitReplace,
-  cancelOrder, cancelReplaced, liableShares, nextMatch, oCreated, oFlags, oNext, oPrev, oPrice,
+  cancelOrder, replacementLiable, nextMatch, oFlags, oNext, oPrev, oPrice,
   oShares, oSide, oState, op, orderCapacity, publishBbo, record, rest, restingCount, retire,
   setOFlags, take, unlink,
 } from "./book";
@@ -261,12 +261,8 @@ function replacePegAware(oldId: i32, newId: i32, shares: u32, price: i32, tif: u
   const remaining = oShares(oldId);
   const pegged = (oFlags(oldId) & FLAG_PEGGED) != 0;
   if (pegged) dequeue(oldId); else unlink(oldId);
-  const liable = liableShares(remaining, shares, oCreated(oldId));
-  if (liable <= 0) {
-    cancelReplaced(oldId, side, remaining);
-    return;
-  }
-  record(newId, side, price, shares);
+  const liable = replacementLiable(oldId, newId, side, remaining, shares, price);
+  if (liable == 0) return;
   const ev = emit(EV_REPLACED | (side << 16), newId, oldId, <i32>liable, price, 0, <i32>tif);
   let rests = false;
   if (!pegged) {
