@@ -75,6 +75,11 @@ export class VirtualMarket {
     this.#agenda.push(at, action);
   }
 
+  /** When the next queued action or exchange deadline is due (Infinity: none). */
+  nextAt(): number {
+    return Math.min(this.host.exchange.nextDeadline(), this.#agenda.peekAt());
+  }
+
   /** Runs everything due before `endMs`, then leaves the clock at `endMs`. */
   run(endMs: number): void {
     for (;;) {

@@ -1,0 +1,468 @@
+/**
+ * One market's round, live: the deterministic {@link EloMarket} stepped to
+ * the round clock, subjects' decisions applied at the moment they arrive,
+ * every input and record appended to the market's event stream, and each
+ * change turned into screen updates for the market's subjects.
+ *
+ * The same class rebuilds a round from its stream ({@link LiveMarket.recover}):
+ * the logged decisions are applied again at their logged times, which gives
+ * the same market, because the market depends only on its inputs, their
+ * times and its seed. Records the crashed server produced but never got
+ * into the log are produced again and appended.
+ */
+
+import { type EloMarket, type EloRoundInput, openEloMarket } from "../market/elo_market.ts";
+import type { LogEvent } from "../eventlog/log_event.ts";
+import type { SubjectAction } from "../eventlog/event_kinds.ts";
+import type { EventAppender } from "./event_appender.ts";
+import { RoundClock } from "./round_clock.ts";
+import type {
+  Bbo,
+  BookLevel,
+  OwnOrder,
+  Strategy,
+  TradeMark,
+  Wallet,
+} from "../protocol/subject_protocol.ts";
+import type { UpdateBody } from "./subject_channel.ts";
+
+/** Longest wait between steps: the clock and speed costs move on screens at least this often. */
+const TICK_MS = 500;
+/** Speed cost grows every ms; screens hear of that drift this often. */
+const WALLET_DRIFT_MS = 250;
+/** Trades kept for screens and the monitor. */
+const RECENT_TRADES = 50;
+
+export interface LiveMarketOptions {
+  /** `<code>/m<n>`. */
+  stream: string;
+  market: number;
+  round: number;
+  trial: boolean;
+  durationMs: number;
+  /** Session participant of each seat (index = seat − 1), null for a bot. */
+  participants: (number | null)[];
+  appender: EventAppender;
+  /** Delivers a screen update to one participant. */
+  publish: (participant: number, update: UpdateBody) => void;
+  /** Called once when the round has ended and been settled. */
+  onEnd: (market: LiveMarket) => void;
+  /** Monotonic ms (tests drive it). */
+  now?: () => number;
+}
+
+export interface PublicTrade {
+  round_ms: number;
+  price: number;
+  shares: number;
+  buyer_seat: number;
+  seller_seat: number;
+}
+
+export type MarketState = "paused" | "running" | "ended";
+
+export class LiveMarket {
+  readonly options: LiveMarketOptions;
+  readonly #elo: EloMarket;
+  #clock: RoundClock;
+  #state: MarketState = "paused";
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #muted = false;
+  readonly trades: PublicTrade[] = [];
+  /** Per seat: [round_ms, pbd] steps. */
+  readonly #profit: [number, number][][];
+  readonly #sensitivities: [number, number, number, number, number, number][][];
+  #lastPbd: number[];
+  #lastWalletAt: number[];
+
+  private constructor(elo: EloMarket, options: LiveMarketOptions, clock: RoundClock) {
+    this.#elo = elo;
+    this.options = options;
+    this.#clock = clock;
+    const n = options.participants.length;
+    this.#profit = Array.from({ length: n }, () => []);
+    this.#sensitivities = Array.from({ length: n }, () => []);
+    this.#lastPbd = Array.from({ length: n }, () => NaN);
+    this.#lastWalletAt = Array.from({ length: n }, () => -Infinity);
+  }
+
+  /** Opens a new round (its `round_start` is already logged); it starts with {@link resume}. */
+  static async open(input: EloRoundInput, options: LiveMarketOptions): Promise<LiveMarket> {
+    let market: LiveMarket | undefined;
+    const elo = await openEloMarket(input, {
+      participants: options.participants,
+      record: (kind, data) => market!.#record(kind, data),
+    });
+    market = new LiveMarket(elo, options, new RoundClock(0, options.now));
+    return market;
+  }
+
+  /**
+   * Rebuilds a round from its stream: `events` are the round's, from its
+   * `round_start` on. Ends paused at the last logged time (or settled, if
+   * the round had ended).
+   */
+  static async recover(
+    input: EloRoundInput,
+    options: LiveMarketOptions,
+    events: LogEvent[],
+  ): Promise<LiveMarket> {
+    const start = events[0];
+    const lastSeq = events[events.length - 1].seq;
+    let counter = start.seq;
+    let market: LiveMarket | undefined;
+    const appender = options.appender;
+    const elo = await openEloMarket(input, {
+      participants: options.participants,
+      record: (kind, data) => {
+        counter++;
+        // what the log already has is not written again
+        if (counter > lastSeq) market!.#record(kind, data);
+      },
+    });
+    market = new LiveMarket(elo, options, new RoundClock(0, options.now));
+    market.#muted = true;
+    appender.resume(options.stream, lastSeq);
+    let lastMs = 0;
+    let ended: LogEvent | null = null;
+    for (const e of events.slice(1)) {
+      lastMs = Math.max(lastMs, e.roundMs ?? 0);
+      if (e.kind === "action") {
+        if (counter + 1 !== e.seq) {
+          console.error(
+            `${options.stream}: replay of seq ${e.seq} follows ${counter}; the rebuilt ` +
+              `market may differ from the logged one`,
+          );
+        }
+        elo.run(e.roundMs ?? 0);
+        counter = e.seq;
+        const { seat, action } = e.data as { seat: number; action: SubjectAction };
+        elo.act(seat - 1, action);
+      } else if (e.kind === "pause" || e.kind === "resume") {
+        elo.run(e.roundMs ?? 0);
+        counter = e.seq;
+      } else if (e.kind === "round_end") {
+        ended = e;
+        elo.run(e.roundMs ?? 0);
+        counter = e.seq;
+      }
+    }
+    market.#muted = false;
+    if (ended) {
+      market.#state = "ended";
+      elo.finish(ended.roundMs ?? options.durationMs);
+      elo.takeChanges();
+      elo.close();
+      return market;
+    }
+    // everything up to the last logged moment happened; carry on from there
+    const resumeAt = Math.min(lastMs + 1, options.durationMs);
+    if (resumeAt > elo.now) elo.run(resumeAt);
+    elo.takeChanges();
+    market.#clock = new RoundClock(resumeAt, options.now);
+    market.#rebuildSeries();
+    return market;
+  }
+
+  get clock(): RoundClock {
+    return this.#clock;
+  }
+
+  get state(): MarketState {
+    return this.#state;
+  }
+
+  get roundMs(): number {
+    return this.#state === "ended" ? this.options.durationMs : this.clock.ms;
+  }
+
+  get elo(): EloMarket {
+    return this.#elo;
+  }
+
+  #record(kind: string, data: Record<string, unknown>): void {
+    if (this.#muted) return;
+    this.options.appender.emit(this.options.stream, kind, data, {
+      round: this.options.round,
+      roundMs: this.#elo.now,
+    });
+  }
+
+  #input(kind: string, data: Record<string, unknown>, atMs: number): void {
+    this.options.appender.emit(this.options.stream, kind, data, {
+      round: this.options.round,
+      roundMs: atMs,
+    });
+  }
+
+  /** Starts or continues the round clock. */
+  resume(reason: string): void {
+    if (this.#state !== "paused") return;
+    const at = Math.max(this.#elo.now, this.clock.ms);
+    this.#input("resume", { reason }, at);
+    this.#state = "running";
+    this.clock.resume();
+    this.#step();
+  }
+
+  pause(reason: string): void {
+    if (this.#state !== "running") return;
+    this.#catchUp();
+    this.clock.pause();
+    this.#state = "paused";
+    this.#input("pause", { reason }, this.#elo.now);
+    this.#clearTimer();
+    this.#publishChanges();
+  }
+
+  /** Ends the round now (`admin`) or at its length (`time`), settling every seat. */
+  end(reason: "time" | "admin"): void {
+    if (this.#state === "ended") return;
+    this.#clearTimer();
+    const at = reason === "time"
+      ? this.options.durationMs
+      : Math.min(Math.max(this.#elo.now, this.clock.ms), this.options.durationMs);
+    if (at > this.#elo.now) this.#elo.run(at);
+    this.#input("round_end", { reason }, at);
+    this.clock.pause();
+    this.#state = "ended";
+    this.#elo.finish(at);
+    this.#publishChanges();
+    this.#elo.close();
+    this.options.onEnd(this);
+  }
+
+  /**
+   * A subject's decision (1-based seat), applied now; returns the reason it
+   * was refused, or null.
+   */
+  act(seat: number, action: SubjectAction): string | null {
+    if (this.#state !== "running") {
+      return this.#state === "paused"
+        ? "the market is paused; your order was not sent"
+        : "the round is over";
+    }
+    this.#catchUp();
+    const at = this.#elo.now;
+    this.#input("action", { seat, action }, at);
+    const refused = this.#elo.act(seat - 1, action);
+    this.#publishChanges();
+    this.#schedule();
+    return refused;
+  }
+
+  /** Runs the market up to the round clock (or its end). */
+  #catchUp(): void {
+    const target = Math.min(this.clock.ms + 1, this.options.durationMs);
+    if (target > this.#elo.now) this.#elo.run(target);
+  }
+
+  #step = (): void => {
+    this.#timer = undefined;
+    if (this.#state !== "running") return;
+    this.#catchUp();
+    this.#publishChanges();
+    if (this.clock.ms >= this.options.durationMs) {
+      this.end("time");
+      return;
+    }
+    this.#schedule();
+  };
+
+  #schedule(): void {
+    this.#clearTimer();
+    if (this.#state !== "running") return;
+    const due = Math.min(this.#elo.nextAt(), this.options.durationMs);
+    const wait = Math.min(Math.max(0, due - this.clock.ms), TICK_MS);
+    this.#timer = setTimeout(this.#step, wait);
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  // ---- screens ----------------------------------------------------------------
+
+  seatOfParticipant(participant: number): number {
+    return this.options.participants.indexOf(participant) + 1;
+  }
+
+  bbo(): Bbo {
+    const v = this.#elo.marketView();
+    return {
+      best_bid: v.bestBid,
+      best_offer: v.bestOffer,
+      volume_at_best_bid: v.volumeAtBestBid,
+      volume_at_best_offer: v.volumeAtBestOffer,
+    };
+  }
+
+  levels(): BookLevel[] {
+    const v = this.#elo.marketView();
+    const byPrice = new Map<number, BookLevel>();
+    for (const b of v.bids) byPrice.set(b.price, { price: b.price, bid_volume: b.volume, offer_volume: 0 });
+    for (const a of v.asks) {
+      const l = byPrice.get(a.price);
+      if (l) l.offer_volume += a.volume;
+      else byPrice.set(a.price, { price: a.price, bid_volume: 0, offer_volume: a.volume });
+    }
+    return [...byPrice.values()].sort((x, y) => x.price - y.price);
+  }
+
+  strategy(seat: number): Strategy {
+    const s = this.#elo.seatView(seat - 1);
+    return { role: s.role, speed: s.speed, a_x: s.aX, a_y: s.aY, a_z: s.aZ };
+  }
+
+  orders(seat: number): OwnOrder[] {
+    return this.#elo.seatView(seat - 1).orders.flatMap((o): OwnOrder[] =>
+      o.price === null ? [] : [{
+        token: o.token,
+        side: o.side,
+        price: o.price,
+        state: o.state === "pending-new" ? "pending" : "live",
+      }]
+    );
+  }
+
+  wallet(seat: number): Wallet {
+    const s = this.#elo.seatView(seat - 1);
+    const v = this.#elo.marketView();
+    return {
+      cash: s.cash,
+      inventory: s.inventory,
+      pbd: s.pbd,
+      speed_cost: s.speedCost,
+      reference_price: v.referencePrice,
+      signed_volume: v.signedVolume,
+    };
+  }
+
+  profit(seat: number): [number, number][] {
+    return this.#profit[seat - 1];
+  }
+
+  sensitivities(seat: number): [number, number, number, number, number, number][] {
+    return this.#sensitivities[seat - 1];
+  }
+
+  tradeMarks(seat: number): TradeMark[] {
+    return this.trades.map((t) => ({
+      round_ms: t.round_ms,
+      price: t.price,
+      shares: t.shares,
+      mine: t.buyer_seat === seat ? "B" : t.seller_seat === seat ? "S" : null,
+    }));
+  }
+
+  #rebuildSeries(): void {
+    const now = this.#elo.now;
+    this.options.participants.forEach((_, i) => {
+      const w = this.wallet(i + 1);
+      this.#profit[i] = [[now, w.pbd]];
+      this.#lastPbd[i] = w.pbd;
+      this.#noteStrategy(i + 1, now);
+    });
+  }
+
+  #noteStrategy(seat: number, at: number): void {
+    const s = this.strategy(seat);
+    this.#sensitivities[seat - 1].push([
+      at,
+      s.a_x,
+      s.a_y,
+      s.a_z,
+      s.speed ? 1 : 0,
+      s.role === "automated" ? 1 : 0,
+    ]);
+  }
+
+  #publishChanges(): void {
+    const c = this.#elo.takeChanges();
+    const at = this.#elo.now;
+    const people = this.options.participants;
+    const send = (seat: number, u: UpdateBody) => {
+      const p = people[seat - 1];
+      if (p !== null && p !== undefined) this.options.publish(p, u);
+    };
+    const everyone = (make: (seat: number) => UpdateBody) => {
+      for (let seat = 1; seat <= people.length; seat++) {
+        if (people[seat - 1] !== null) send(seat, make(seat));
+      }
+    };
+    for (const t of c.trades) {
+      const trade: PublicTrade = {
+        round_ms: t.atMs,
+        price: t.price,
+        shares: t.shares,
+        buyer_seat: t.buyerSeat,
+        seller_seat: t.sellerSeat,
+      };
+      this.trades.push(trade);
+      if (this.trades.length > RECENT_TRADES) this.trades.shift();
+      everyone((seat) => ({
+        type: "trade",
+        trade: {
+          round_ms: t.atMs,
+          price: t.price,
+          shares: t.shares,
+          mine: t.buyerSeat === seat ? "B" : t.sellerSeat === seat ? "S" : null,
+        },
+      }));
+    }
+    if (c.book) {
+      const bbo = this.bbo();
+      const levels = this.levels();
+      everyone(() => ({ type: "book", round_ms: at, bbo, levels }));
+    }
+    if (c.batch) {
+      const b = c.batch;
+      everyone(() => ({
+        type: "batch",
+        round_ms: b.atMs,
+        clearing_price: b.clearingPrice,
+        volume: b.volume,
+      }));
+    }
+    if (c.external) {
+      const v = this.#elo.marketView();
+      const external = {
+        e_best_bid: v.external.bestBid,
+        e_best_offer: v.external.bestOffer,
+        e_signed_volume: v.external.signedVolume,
+      };
+      everyone(() => ({ type: "external", round_ms: at, external, peg: v.peg }));
+    }
+    for (let seat = 1; seat <= people.length; seat++) {
+      const i = seat - 1;
+      if (people[i] === null) continue;
+      const changed = c.seats.has(i);
+      if (changed) {
+        send(seat, { type: "orders", round_ms: at, orders: this.orders(seat) });
+        const strategy = this.strategy(seat);
+        const last = this.#sensitivities[i].at(-1);
+        if (
+          !last || last[1] !== strategy.a_x || last[2] !== strategy.a_y ||
+          last[3] !== strategy.a_z || last[4] !== (strategy.speed ? 1 : 0) ||
+          last[5] !== (strategy.role === "automated" ? 1 : 0)
+        ) {
+          this.#noteStrategy(seat, at);
+          send(seat, { type: "strategy", round_ms: at, strategy });
+        }
+      }
+      // PBD moves with fills and the reference price, and with speed on
+      // every ms: that drift is sent at most every WALLET_DRIFT_MS
+      const wallet = this.wallet(seat);
+      const drifted = wallet.pbd !== this.#lastPbd[i] &&
+        at - this.#lastWalletAt[i] >= WALLET_DRIFT_MS;
+      if (changed || c.statistics || drifted) {
+        this.#lastPbd[i] = wallet.pbd;
+        this.#lastWalletAt[i] = at;
+        this.#profit[i].push([at, wallet.pbd]);
+        send(seat, { type: "wallet", round_ms: at, wallet });
+      }
+    }
+    for (const [i, reason] of c.refusals) send(i + 1, { type: "refused", reason });
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * One participant's stream of screen updates: numbers them, keeps the
+ * latest ones so a reconnecting browser gets exactly what it missed, and
+ * sends each to the participant's open sockets.
+ *
+ * Sequence numbers start from the boot time (µs), so they keep increasing
+ * across server restarts and a browser never mistakes a new update for one
+ * it has already applied.
+ */
+
+import type { SubjectUpdate } from "../protocol/subject_protocol.ts";
+
+/** Updates kept for replay; a browser further behind gets a snapshot. */
+export const REPLAY_DEPTH = 2_000;
+
+const BOOT_SEQ = Math.floor(Date.now() * 1000);
+
+// deno-lint-ignore no-explicit-any
+type Unsequenced<T> = T extends any ? Omit<T, "seq"> : never;
+export type UpdateBody = Unsequenced<SubjectUpdate>;
+
+export interface SubjectSocket {
+  send(text: string): void;
+}
+
+export class SubjectChannel {
+  #seq = BOOT_SEQ;
+  readonly #recent: string[] = [];
+  #firstRecentSeq = BOOT_SEQ + 1;
+  readonly #sockets = new Set<SubjectSocket>();
+
+  get seq(): number {
+    return this.#seq;
+  }
+
+  get connected(): boolean {
+    return this.#sockets.size > 0;
+  }
+
+  attach(socket: SubjectSocket): void {
+    this.#sockets.add(socket);
+  }
+
+  detach(socket: SubjectSocket): void {
+    this.#sockets.delete(socket);
+  }
+
+  /** Numbers the update, keeps it, sends it to every open socket. */
+  publish(update: UpdateBody): number {
+    const seq = ++this.#seq;
+    const text = JSON.stringify({ seq, ...update });
+    this.#keep(text);
+    for (const s of this.#sockets) s.send(text);
+    return seq;
+  }
+
+  /**
+   * Sends one socket a message (pong, error) numbered like the rest; it is
+   * kept too, so the numbers stay contiguous for a replay.
+   */
+  direct(socket: SubjectSocket, update: UpdateBody): void {
+    const text = JSON.stringify({ seq: ++this.#seq, ...update });
+    this.#keep(text);
+    socket.send(text);
+  }
+
+  #keep(text: string): void {
+    this.#recent.push(text);
+    if (this.#recent.length > REPLAY_DEPTH) {
+      this.#recent.shift();
+      this.#firstRecentSeq++;
+    }
+  }
+
+  /**
+   * The updates after `lastSeq`, or null when they are no longer all held
+   * (or `lastSeq` is not one of ours): the caller sends a snapshot instead.
+   */
+  since(lastSeq: number): string[] | null {
+    if (lastSeq > this.#seq || lastSeq < this.#firstRecentSeq - 1) return null;
+    return this.#recent.slice(lastSeq - this.#firstRecentSeq + 1);
+  }
+}
