@@ -1,12 +1,21 @@
 /**
  * hft-lab web server: `deno task start`.
  *
- * Env: PORT (default 8000), HOST (default 0.0.0.0).
+ * Env:
+ * - PORT (default 8000), HOST (default 0.0.0.0);
+ * - HFT_ADMIN_PASSWORD: the experimenter's password (a random one is
+ *   printed when unset);
+ * - HFT_DATA_DIR (default ./data): the embedded event log and database;
+ * - REDIS_URL, DATABASE_URL: the event log in Redis streams and the
+ *   database in Postgres instead of the embedded ones;
+ * - HFT_PUBLIC_URL: the origin participant links use, behind a proxy.
  */
 
 import { buildIslands } from "./islands/build.ts";
 import { DemoStream } from "./routes/api_demo.ts";
 import { createApp } from "./routes/app.ts";
+import { newAdminAuth } from "./routes/admin_auth.ts";
+import { openStorage } from "./session/storage.ts";
 
 async function bundleIslands(): Promise<void> {
   const started = performance.now();
@@ -30,14 +39,51 @@ function parsePort(text: string | undefined): number {
   return port;
 }
 
+async function exampleConfigs(dir: string): Promise<{ name: string; text: string }[]> {
+  const out: { name: string; text: string }[] = [];
+  for await (const e of Deno.readDir(dir)) {
+    if (e.isFile && /^elo-.*\.ya?ml$/.test(e.name)) {
+      out.push({ name: e.name, text: await Deno.readTextFile(`${dir}/${e.name}`) });
+    }
+  }
+  // the small demo first: it is the one to try
+  return out.sort((a, b) =>
+    Number(b.name.includes("demo")) - Number(a.name.includes("demo")) ||
+    a.name.localeCompare(b.name)
+  );
+}
+
 if (import.meta.main) {
-  const port = parsePort(Deno.env.get("PORT"));
-  const hostname = Deno.env.get("HOST") ?? "0.0.0.0";
+  const env = (name: string) => Deno.env.get(name) || undefined;
+  const port = parsePort(env("PORT"));
+  const hostname = env("HOST") ?? "0.0.0.0";
+  const configDir = new URL("./configs", import.meta.url).pathname;
 
   await bundleIslands();
+  const storage = await openStorage({
+    dataDir: env("HFT_DATA_DIR") ?? "./data",
+    redisUrl: env("REDIS_URL"),
+    databaseUrl: env("DATABASE_URL"),
+    configDir,
+  });
+  console.log(storage.describe());
+  const rebuilt = await storage.registry.recover();
+  if (rebuilt > 0) console.log(`rebuilt ${rebuilt} session(s) from the event log`);
+
+  const { auth, generated } = newAdminAuth(env("HFT_ADMIN_PASSWORD"));
   const demo = await DemoStream.create();
   demo.start();
-  const app = createApp({ demo });
+  const app = createApp({
+    demo,
+    sessions: {
+      registry: storage.registry,
+      auth,
+      exportSource: (code) => storage.exportSource(code),
+      examples: () => exampleConfigs(configDir),
+      publicUrl: env("HFT_PUBLIC_URL"),
+      health: () => storage.health(),
+    },
+  });
 
   const server = Deno.serve({
     port,
@@ -49,6 +95,10 @@ if (import.meta.main) {
         ? `[${hostname}]`
         : hostname;
       console.log(`hft-lab listening on http://${shown}:${port}/`);
+      console.log(`experimenter pages: http://${shown}:${port}/admin`);
+      if (generated) {
+        console.log(`admin password (set HFT_ADMIN_PASSWORD to choose one): ${auth.password}`);
+      }
     },
   }, app.fetch);
 
@@ -59,7 +109,9 @@ if (import.meta.main) {
     console.log("shutting down…");
     // Close the sockets first: the server waits for open connections.
     demo.close();
+    storage.registry.close();
     await server.shutdown();
+    await storage.close();
     for (const signal of SIGNALS) Deno.removeSignalListener(signal, shutdown);
   };
   const SIGNALS: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];

@@ -21,9 +21,9 @@ export const ISLAND_ENTRIES: readonly IslandEntry[] = [
 export const DEFAULT_BUILD_DIR = new URL("static/build/", PROJECT_ROOT)
   .pathname;
 
-// What an island bundle can depend on: island and market sources, and the
-// import map and lock file that pin preact.
-const WATCHED_DIRS = ["islands/", "market/"];
+// What an island bundle can depend on: island, protocol and market sources,
+// and the import map and lock file that pin preact.
+const WATCHED_DIRS = ["islands/", "protocol/", "market/"];
 const WATCHED_FILES = ["deno.json", "deno.lock"];
 
 export interface BuildOptions {

@@ -6,10 +6,18 @@
  */
 
 import { type ComponentType, h, hydrate } from "preact";
+import AdminMonitor from "./AdminMonitor.tsx";
+import AdminSessions from "./AdminSessions.tsx";
 import DemoBook from "./DemoBook.tsx";
+import SubjectScreen from "./SubjectScreen.tsx";
 
 // deno-lint-ignore no-explicit-any
-const ISLANDS: Record<string, ComponentType<any>> = { DemoBook };
+const ISLANDS: Record<string, ComponentType<any>> = {
+  AdminMonitor,
+  AdminSessions,
+  DemoBook,
+  SubjectScreen,
+};
 
 for (const root of document.querySelectorAll<HTMLElement>("[data-island]")) {
   const name = root.dataset.island ?? "";
@@ -20,4 +28,6 @@ for (const root of document.querySelectorAll<HTMLElement>("[data-island]")) {
     continue;
   }
   hydrate(h(island, JSON.parse(propsScript.textContent ?? "{}")), root);
+  // Scripts and tests wait for this before they type into a server-rendered form.
+  root.dataset.hydrated = "true";
 }

@@ -13,7 +13,7 @@
 
 import { type EloMarket, type EloRoundInput, openEloMarket } from "../market/elo_market.ts";
 import type { LogEvent } from "../eventlog/log_event.ts";
-import type { SubjectAction } from "../eventlog/event_kinds.ts";
+import { INPUT_KINDS, type SubjectAction } from "../eventlog/event_kinds.ts";
 import type { EventAppender } from "./event_appender.ts";
 import { RoundClock } from "./round_clock.ts";
 import type {
@@ -68,6 +68,7 @@ export class LiveMarket {
   #state: MarketState = "paused";
   #timer: ReturnType<typeof setTimeout> | undefined;
   #muted = false;
+  #pausedFor: string | null = null;
   readonly trades: PublicTrade[] = [];
   /** Per seat: [round_ms, pbd] steps. */
   readonly #profit: [number, number][][];
@@ -125,26 +126,27 @@ export class LiveMarket {
     appender.resume(options.stream, lastSeq);
     let lastMs = 0;
     let ended: LogEvent | null = null;
+    let pausedFor: string | null = null;
     for (const e of events.slice(1)) {
       lastMs = Math.max(lastMs, e.roundMs ?? 0);
+      if (!INPUT_KINDS.has(e.kind)) continue;
+      elo.run(e.roundMs ?? 0);
+      if (counter + 1 !== e.seq) {
+        console.error(
+          `${options.stream}: the replay reached seq ${e.seq} (${e.kind}) after ${counter}; ` +
+            `the rebuilt market may differ from the logged one`,
+        );
+      }
+      counter = e.seq;
       if (e.kind === "action") {
-        if (counter + 1 !== e.seq) {
-          console.error(
-            `${options.stream}: replay of seq ${e.seq} follows ${counter}; the rebuilt ` +
-              `market may differ from the logged one`,
-          );
-        }
-        elo.run(e.roundMs ?? 0);
-        counter = e.seq;
         const { seat, action } = e.data as { seat: number; action: SubjectAction };
         elo.act(seat - 1, action);
-      } else if (e.kind === "pause" || e.kind === "resume") {
-        elo.run(e.roundMs ?? 0);
-        counter = e.seq;
+      } else if (e.kind === "pause") {
+        pausedFor = String(e.data.reason ?? "");
+      } else if (e.kind === "resume") {
+        pausedFor = null;
       } else if (e.kind === "round_end") {
         ended = e;
-        elo.run(e.roundMs ?? 0);
-        counter = e.seq;
       }
     }
     market.#muted = false;
@@ -155,17 +157,25 @@ export class LiveMarket {
       elo.close();
       return market;
     }
-    // everything up to the last logged moment happened; carry on from there
-    const resumeAt = Math.min(lastMs + 1, options.durationMs);
+    // everything before the last logged moment happened; what was due at
+    // that moment runs when the clock moves again (already-logged records
+    // are not written twice)
+    const resumeAt = Math.min(lastMs, options.durationMs);
     if (resumeAt > elo.now) elo.run(resumeAt);
     elo.takeChanges();
     market.#clock = new RoundClock(resumeAt, options.now);
+    market.#pausedFor = pausedFor;
     market.#rebuildSeries();
     return market;
   }
 
   get clock(): RoundClock {
     return this.#clock;
+  }
+
+  /** Why a recovered round had been paused when its log ended (null: it was trading). */
+  get pausedFor(): string | null {
+    return this.#pausedFor;
   }
 
   get state(): MarketState {

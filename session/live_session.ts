@@ -47,6 +47,7 @@ interface Presence {
   rttMs: number | null;
 }
 
+const ADMIN_PAUSE = "paused by the experimenter";
 const LOG_PAUSE = "the event log is unreachable; trading resumes when it is back";
 
 export class LiveSession {
@@ -155,6 +156,7 @@ export class LiveSession {
       session.#markets[m - 1] = market;
       session.#round = Math.max(session.#round, start.round);
       if (market.state !== "ended") anyRunning = true;
+      if (market.pausedFor === ADMIN_PAUSE) session.#adminPaused = true;
     }
     session.#phase = session.#round === 0
       ? "waiting"
@@ -163,7 +165,10 @@ export class LiveSession {
       : session.#round >= config.numRounds
       ? "finished"
       : "ended";
-    if (anyRunning) {
+    if (anyRunning && session.#adminPaused) {
+      // the experimenter had paused it: it stays paused until they resume
+      session.#phase = "paused";
+    } else if (anyRunning) {
       for (const market of session.#markets) market?.resume("recovered after a server restart");
     }
     return session;
@@ -265,7 +270,7 @@ export class LiveSession {
     }
     this.#adminPaused = true;
     this.#phase = "paused";
-    for (const m of this.#markets) m.pause("paused by the experimenter");
+    for (const m of this.#markets) m.pause(ADMIN_PAUSE);
     this.#clockAll();
   }
 

@@ -79,7 +79,7 @@ function assertProblem(text: string, path: string, ...fragments: string[]): void
 // ---------------------------------------------------------------------------
 // the shipped examples
 
-const EXAMPLES = ["elo-cda", "elo-fba", "elo-iex", "bcs-cda", "bcs-fba", "bcs-iex"];
+const EXAMPLES = ["elo-cda", "elo-fba", "elo-iex", "bcs-cda", "bcs-fba", "bcs-iex", "elo-cda-demo"];
 
 function loadExample(name: string): SessionConfig {
   const path = join(ROOT, "configs", `${name}.yaml`);

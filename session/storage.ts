@@ -1,0 +1,145 @@
+/**
+ * Where a server keeps its sessions: the event log (Redis streams with
+ * `REDIS_URL`, else the in-process log journaled under the data
+ * directory), the database (Postgres with `DATABASE_URL`, else PGlite
+ * under the data directory) and the persister between them (a Worker
+ * beside a Redis log; in process beside the embedded one, which PGlite
+ * cannot share with a worker).
+ */
+
+import { hostname } from "node:os";
+import { openEventLog, type OpenedEventLog } from "../eventlog/open_event_log.ts";
+import { redactUrl } from "../eventlog/redis_event_log.ts";
+import { type Database, openDatabase, redactDatabaseUrl } from "../store/database.ts";
+import { EventStore } from "../store/event_store.ts";
+import { Persister, type PersisterStats } from "../workers/persister.ts";
+import type { FromPersisterWorker, ToPersisterWorker } from "../workers/persister_worker.ts";
+import type { SessionExportInput } from "../exports/mod.ts";
+import { EventAppender } from "./event_appender.ts";
+import { SessionRegistry } from "./session_registry.ts";
+
+export interface StorageOptions {
+  dataDir: string;
+  redisUrl?: string;
+  databaseUrl?: string;
+  configDir: string;
+}
+
+export interface Storage {
+  log: OpenedEventLog;
+  appender: EventAppender;
+  registry: SessionRegistry;
+  /** A session's streams for the exports: from the log, else from the database. */
+  exportSource(code: string): Promise<SessionExportInput | null>;
+  health(): Record<string, unknown>;
+  describe(): string;
+  close(): Promise<void>;
+}
+
+export async function openStorage(options: StorageOptions): Promise<Storage> {
+  await Deno.mkdir(options.dataDir, { recursive: true });
+  const log = await openEventLog({ redisUrl: options.redisUrl, dataDir: options.dataDir });
+  let registry: SessionRegistry | undefined;
+  const appender = new EventAppender(log, {
+    onAvailability: (available) => registry?.logAvailability(available),
+  });
+  registry = new SessionRegistry({ appender, configDir: options.configDir });
+  const consumer = `${hostname()}-${Deno.pid}`;
+
+  // the database: read by exports of sessions the log no longer holds
+  let db: Database | null = null;
+  let persister: Persister | null = null;
+  let worker: Worker | null = null;
+  let workerStats: PersisterStats | null = null;
+  let statsTimer: ReturnType<typeof setInterval> | undefined;
+  if (options.redisUrl) {
+    // with Postgres the server reads it too; PGlite belongs to the worker alone
+    if (options.databaseUrl) {
+      db = await openDatabase({ databaseUrl: options.databaseUrl, dataDir: options.dataDir });
+    }
+    worker = new Worker(new URL("../workers/persister_worker.ts", import.meta.url), {
+      type: "module",
+    });
+    worker.onmessage = (e: MessageEvent<FromPersisterWorker>) => {
+      const m = e.data;
+      if (m.type === "stats" || m.type === "stopped") workerStats = m.stats;
+      if (m.type === "error") console.error(`persister: ${m.message}`);
+    };
+    const init: ToPersisterWorker = {
+      type: "init",
+      redisUrl: options.redisUrl,
+      databaseUrl: options.databaseUrl,
+      dataDir: options.dataDir,
+      consumer: `${consumer}-worker`,
+    };
+    worker.postMessage(init);
+    statsTimer = setInterval(() => worker?.postMessage({ type: "stats" } as ToPersisterWorker), 1000);
+  } else {
+    db = await openDatabase({ databaseUrl: options.databaseUrl, dataDir: options.dataDir });
+    persister = new Persister({ source: log, store: new EventStore(db), consumer });
+    persister.start();
+  }
+  const store = db ? new EventStore(db) : null;
+
+  return {
+    log,
+    appender,
+    registry,
+    async exportSource(code) {
+      const markets = new Map<string, Awaited<ReturnType<typeof log.read>>>();
+      const session = await log.read(code);
+      if (session.length > 0) {
+        for (const s of await log.streams(`${code}/`)) markets.set(s, await log.read(s));
+        return { session, markets };
+      }
+      if (!store) return null;
+      const stored = await store.readSession(code);
+      if (stored.session.length === 0) return null;
+      for (const m of stored.markets) markets.set(m.stream, m.events);
+      return { session: stored.session, markets };
+    },
+    health() {
+      const stats = persister?.stats() ?? workerStats;
+      return {
+        event_log: log.kind,
+        event_log_available: appender.available,
+        events_appended: appender.appended,
+        events_held: appender.backlog,
+        database: options.databaseUrl ? "postgres" : "pglite",
+        persisted: stats?.persisted ?? null,
+        persister_lag_ms: stats?.lagMs ?? null,
+        database_down: stats?.databaseDown ?? null,
+      };
+    },
+    describe() {
+      const where = options.redisUrl
+        ? `Redis streams at ${redactUrl(options.redisUrl)}`
+        : `the embedded log ${options.dataDir}/eventlog.jsonl`;
+      const database = options.databaseUrl
+        ? `PostgreSQL at ${redactDatabaseUrl(options.databaseUrl)}`
+        : `PGlite in ${options.dataDir}/pglite`;
+      return `event log: ${where}; database: ${database}`;
+    },
+    async close() {
+      await appender.close();
+      if (statsTimer !== undefined) clearInterval(statsTimer);
+      if (persister) await persister.stop();
+      if (worker) {
+        const w = worker;
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, 5000);
+          w.addEventListener("message", (e: MessageEvent<FromPersisterWorker>) => {
+            if (e.data.type === "stopped") {
+              clearTimeout(t);
+              resolve();
+            }
+          });
+          w.postMessage({ type: "stop" } as ToPersisterWorker);
+        });
+        w.terminate();
+      }
+      await db?.close().catch(() => {});
+      await log.close();
+    },
+  };
+}

@@ -1,0 +1,211 @@
+/**
+ * Live sessions on the in-process event log: configs a live session cannot
+ * run are refused with the reason, rounds follow the experimenter's
+ * controls, subjects' decisions reach the market and come back as screen
+ * updates, a reconnecting screen gets exactly what it missed, and a session
+ * rebuilt from its log mid-round is the session that was running.
+ */
+
+import assert from "node:assert/strict";
+import { MemoryEventLog } from "../eventlog/memory_event_log.ts";
+import { EventAppender } from "../session/event_appender.ts";
+import { SessionConfigRejected, SessionRegistry } from "../session/session_registry.ts";
+import type { LiveSession } from "../session/live_session.ts";
+import type { SubjectSocket } from "../session/subject_channel.ts";
+import type { SubjectSnapshot } from "../protocol/subject_protocol.ts";
+
+const CONFIGS = new URL("../configs/", import.meta.url).pathname;
+const DEMO = await Deno.readTextFile(`${CONFIGS}elo-cda-demo.yaml`);
+
+function demo(durationS: number): string {
+  return DEMO.replace("session-duration: 120", `session-duration: ${durationS}`);
+}
+
+async function registry(given?: MemoryEventLog) {
+  const log = given ?? await MemoryEventLog.open({});
+  const appender = new EventAppender(log);
+  return { log, appender, registry: new SessionRegistry({ appender, configDir: CONFIGS }) };
+}
+
+class Screen implements SubjectSocket {
+  readonly got: Record<string, unknown>[] = [];
+  send(text: string): void {
+    this.got.push(JSON.parse(text));
+  }
+  of(type: string) {
+    return this.got.filter((m) => m.type === type);
+  }
+  last(type: string) {
+    return this.of(type).at(-1);
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(what: string, ok: () => boolean, ms = 5000): Promise<void> {
+  const end = performance.now() + ms;
+  while (!ok()) {
+    if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+function comparable(s: SubjectSnapshot) {
+  return {
+    bbo: s.bbo,
+    levels: s.levels,
+    external: s.external,
+    peg: s.peg,
+    strategy: s.strategy,
+    orders: s.orders,
+    wallet: s.wallet,
+    round: s.clock.round,
+  };
+}
+
+Deno.test("live sessions: configs a live session cannot run are refused with the reason", async () => {
+  const { registry: r } = await registry();
+  await assert.rejects(
+    async () => r.create(await Deno.readTextFile(`${CONFIGS}bcs-cda.yaml`)),
+    (e) => e instanceof SessionConfigRejected && /live sessions run the ELO environment/.test(e.message),
+  );
+  await assert.rejects(
+    () =>
+      r.create(
+        DEMO.replace(/\{ a-y: 0.5, a-z: 0.5 \}/g, "{ role: automated, bot: true }"),
+      ),
+    (e) => e instanceof SessionConfigRejected && /every seat is a bot/.test(e.message),
+  );
+  await assert.rejects(
+    () => r.create(DEMO.replace("data/external_feed_T1_May2021.csv", "data/nope.csv")),
+    (e) => e instanceof SessionConfigRejected && /nope\.csv/.test(e.message),
+  );
+  await assert.rejects(
+    () => r.create("session:\n  num-rounds: -1\n"),
+    (e) => e instanceof SessionConfigRejected && /num-rounds/.test(e.message),
+  );
+  assert.equal(r.list().length, 0);
+});
+
+Deno.test("live sessions: rounds follow the controls; decisions trade and reach the screens", async () => {
+  const { registry: r } = await registry();
+  const session: LiveSession = await r.create(demo(2));
+  assert.equal(session.participants.length, 2);
+  assert.equal(session.phase, "waiting");
+  const [p1, p2] = session.participants;
+  const s1 = new Screen();
+  const s2 = new Screen();
+  session.connect(p1, s1);
+  session.connect(p2, s2);
+  session.handle(p1, s1, { type: "hello", last_seq: null });
+  assert.equal((s1.last("snapshot")!.state as SubjectSnapshot).clock.phase, "waiting");
+  session.handle(p1, s1, { type: "role", role: "manual" });
+  assert.match(String(s1.last("refused")?.reason), /no round is running/);
+  assert.throws(() => session.pause(), /nothing to pause/);
+
+  await session.startRound();
+  assert.equal(session.phase, "running");
+  await assert.rejects(() => session.startRound(), /still running/);
+  session.handle(p1, s1, { type: "role", role: "manual" });
+  session.handle(p2, s2, { type: "role", role: "manual" });
+  session.handle(p1, s1, { type: "order", side: "B", price: 500_000 });
+  await until("p2 sees p1's bid", () =>
+    s2.of("book").some((m) =>
+      (m.levels as { price: number; bid_volume: number }[]).some((l) =>
+        l.price === 500_000 && l.bid_volume === 1
+      )
+    ));
+  session.handle(p2, s2, { type: "order", side: "S", price: 500_000 });
+  await until("both see the fill", () =>
+    (s1.last("wallet")?.wallet as { inventory: number })?.inventory === 1 &&
+    (s2.last("wallet")?.wallet as { inventory: number })?.inventory === -1);
+  assert.ok(s1.of("trade").some((m) => (m.trade as { mine: string }).mine === "B"));
+  assert.ok(s2.of("trade").some((m) => (m.trade as { mine: string }).mine === "S"));
+
+  session.pause();
+  session.handle(p1, s1, { type: "order", side: "B", price: 510_000 });
+  assert.match(String(s1.last("refused")?.reason), /paused/);
+  session.resume();
+  await until("the round ends on time", () => session.phase === "ended", 4000);
+  const clock = s1.last("clock")!.clock as { phase: string; round_ms: number };
+  assert.equal(clock.phase, "ended");
+  assert.equal(clock.round_ms, 2000);
+  // every update is numbered without gaps
+  const seqs = s1.got.map((m) => m.seq as number);
+  for (let i = 1; i < seqs.length; i++) assert.equal(seqs[i], seqs[i - 1] + 1);
+
+  await session.startRound();
+  session.endRound();
+  await session.startRound();
+  session.endRound();
+  assert.equal(session.phase, "finished");
+  await assert.rejects(() => session.startRound(), /all 3 rounds have been played/);
+});
+
+Deno.test("live sessions: a reconnecting screen gets what it missed, or a snapshot", async () => {
+  const { registry: r } = await registry();
+  const session = await r.create(demo(60));
+  const [p1] = session.participants;
+  const first = new Screen();
+  session.connect(p1, first);
+  session.handle(p1, first, { type: "hello", last_seq: null });
+  await session.startRound();
+  await sleep(150);
+  session.handle(p1, first, { type: "role", role: "automated" });
+  await sleep(100);
+  const seen = first.got.at(-1)!.seq as number;
+  session.disconnect(p1, first);
+  session.handle(p1, first, { type: "speed", on: true });
+  await sleep(100);
+
+  const again = new Screen();
+  session.connect(p1, again);
+  session.handle(p1, again, { type: "hello", last_seq: seen });
+  assert.ok(again.got.length > 0);
+  assert.equal(again.got[0].seq, seen + 1);
+  assert.ok(again.of("strategy").some((m) => (m.strategy as { speed: boolean }).speed));
+  const fresh = new Screen();
+  session.connect(p1, fresh);
+  session.handle(p1, fresh, { type: "hello", last_seq: 12 });
+  const snap = fresh.got[0];
+  assert.equal(snap.type, "snapshot");
+  assert.equal((snap.state as SubjectSnapshot).strategy.role, "automated");
+  assert.equal((snap.state as SubjectSnapshot).strategy.speed, true);
+  session.endRound();
+});
+
+Deno.test("live sessions: a session rebuilt from its log mid-round is the one that ran", async () => {
+  const { log, appender, registry: r } = await registry();
+  const session = await r.create(demo(60));
+  const [p1, p2] = session.participants;
+  const s1 = new Screen();
+  const s2 = new Screen();
+  session.connect(p1, s1);
+  session.connect(p2, s2);
+  await session.startRound();
+  session.handle(p1, s1, { type: "role", role: "manual" });
+  session.handle(p2, s2, { type: "role", role: "automated" });
+  session.handle(p1, s1, { type: "order", side: "B", price: 990_000 });
+  await sleep(700);
+  session.handle(p2, s2, { type: "sliders", a_x: 0, a_y: 0.1, a_z: 0.9 });
+  session.handle(p1, s1, { type: "order", side: "S", price: 1_020_000 });
+  await sleep(700);
+  session.pause();
+  await appender.flush();
+  const before = session.participants.map((p) => comparable(session.snapshot(p)));
+
+  // a new server on the same log
+  const { registry: rebuilt } = await registry(log);
+  assert.equal(await rebuilt.recover(), 1);
+  const again = rebuilt.get(session.code)!;
+  const after = again.participants.map((p) => comparable(again.snapshot(p)));
+  assert.deepEqual(after, before);
+  assert.equal(again.round, 1);
+  // paused by the experimenter, it stays paused until resumed; links admit the same seats
+  assert.equal(again.phase, "paused");
+  again.resume();
+  assert.equal(again.phase, "running");
+  assert.equal(rebuilt.byToken(p1.token)?.participant.index, 1);
+  again.endRound();
+  session.endRound();
+});

@@ -1,0 +1,307 @@
+/**
+ * Test plumbing for the event log and the store: the machine's Redis and
+ * PostgreSQL (a unique key prefix and a fresh database per run), private
+ * redis-server processes to kill and restart, and realistic events.
+ *
+ * Without those servers the tests that need them are skipped with a note,
+ * except under CI (`CI` set), where they fail.
+ */
+
+import type { LogEvent } from "../eventlog/log_event.ts";
+// deno-lint-ignore no-import-prefix
+import postgres from "npm:postgres@3.4.9";
+// deno-lint-ignore no-import-prefix
+import { createClient } from "npm:@redis/client@6.3.1";
+
+export const REDIS_URL = Deno.env.get("TEST_REDIS_URL") ?? "redis://127.0.0.1:6379";
+/** A database the tests may create databases from. */
+export const POSTGRES_ADMIN_URL = Deno.env.get("TEST_POSTGRES_URL") ??
+  "postgres://postgres@127.0.0.1:5432/postgres";
+
+async function reachable(url: string, fallbackPort: number): Promise<boolean> {
+  const u = new URL(url);
+  try {
+    const conn = await Deno.connect({
+      hostname: u.hostname,
+      port: Number(u.port || fallbackPort),
+    });
+    conn.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const inCi = (Deno.env.get("CI") ?? "") !== "";
+
+/** Whether to skip the tests needing a server: only when it is away outside CI. */
+async function skipUnless(name: string, url: string, port: number): Promise<boolean> {
+  if (await reachable(url, port)) return false;
+  if (inCi) return false;
+  console.warn(`${name} at ${url} is not reachable: skipping the tests that need it`);
+  return true;
+}
+
+export const noRedis = await skipUnless("Redis", REDIS_URL, 6379);
+export const noPostgres = await skipUnless("PostgreSQL", POSTGRES_ADMIN_URL, 5432);
+export const hasRedisServer = await new Deno.Command("redis-server", { args: ["--version"] })
+  .output().then((o) => o.success, () => false);
+
+export function randomName(): string {
+  return crypto.randomUUID().replaceAll("-", "").slice(0, 12);
+}
+
+// ---- Redis -------------------------------------------------------------------------
+
+/** A key prefix no other run uses, and a way to delete every key under it. */
+export function redisPrefix(): { prefix: string; cleanup(): Promise<void> } {
+  const prefix = `hft-test-${randomName()}:log:`;
+  return {
+    prefix,
+    async cleanup() {
+      const client = createClient({ url: REDIS_URL, RESP: 2 });
+      client.on("error", () => {});
+      await client.connect();
+      try {
+        let cursor = "0";
+        do {
+          const [next, keys] = await client.sendCommand([
+            "SCAN",
+            cursor,
+            "MATCH",
+            `${prefix}*`,
+            "COUNT",
+            "1000",
+          ]) as [string, string[]];
+          if (keys.length > 0) await client.sendCommand(["UNLINK", ...keys]);
+          cursor = next;
+        } while (cursor !== "0");
+      } finally {
+        await client.close();
+      }
+    },
+  };
+}
+
+/** A port nothing listens on right now. */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+/** A redis-server of the test's own, on a spare port, to kill and restart at will. */
+export class PrivateRedis {
+  readonly port: number;
+  #process: Deno.ChildProcess | null = null;
+
+  constructor(port = freePort()) {
+    this.port = port;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  get pid(): number {
+    if (this.#process === null) throw new Error("redis-server is not running");
+    return this.#process.pid;
+  }
+
+  async start(): Promise<void> {
+    this.#process = new Deno.Command("redis-server", {
+      args: [
+        "--port",
+        String(this.port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+      ],
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    const deadline = Date.now() + 10_000;
+    while (!(await reachable(this.url, this.port))) {
+      if (Date.now() > deadline) throw new Error(`redis-server did not start on ${this.port}`);
+      await delay(20);
+    }
+  }
+
+  async kill(): Promise<void> {
+    if (this.#process === null) return;
+    try {
+      this.#process.kill("SIGKILL");
+    } catch { /* already gone */ }
+    await this.#process.status;
+    this.#process = null;
+  }
+}
+
+// ---- PostgreSQL --------------------------------------------------------------------
+
+/** A database of its own for one test file, dropped at the end. */
+export async function freshDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `hft_test_${randomName()}`;
+  const admin = postgres(POSTGRES_ADMIN_URL, { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(POSTGRES_ADMIN_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const admin = postgres(POSTGRES_ADMIN_URL, { max: 1, onnotice: () => {} });
+      try {
+        await admin.unsafe(`drop database if exists ${name} with (force)`);
+      } finally {
+        await admin.end();
+      }
+    },
+  };
+}
+
+/** Runs one command against a database and closes the connection. */
+export async function sqlOnce<T = Record<string, unknown>>(
+  url: string,
+  text: string,
+  params: unknown[] = [],
+): Promise<T[]> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    return [...await sql.unsafe(text, params as never[])] as unknown as T[];
+  } finally {
+    await sql.end();
+  }
+}
+
+const CLUSTER_VERSION = (() => {
+  try {
+    return [...Deno.readDirSync("/etc/postgresql")].map((e) => e.name).sort().at(-1) ?? "";
+  } catch {
+    return "";
+  }
+})();
+
+/** Whether the machine's PostgreSQL can be stopped and started from here. */
+export const canControlPostgres = CLUSTER_VERSION !== "" &&
+  await new Deno.Command("pg_ctlcluster", { args: ["--help"], stdout: "null", stderr: "null" })
+    .output().then(() => true, () => false);
+
+export async function postgresCluster(action: "stop" | "start"): Promise<void> {
+  const out = await new Deno.Command("pg_ctlcluster", {
+    args: ["--skip-systemctl-redirect", CLUSTER_VERSION, "main", action],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const err = new TextDecoder().decode(out.stderr);
+  if (!out.success && !/already running|is not running/.test(err)) {
+    throw new Error(`pg_ctlcluster ${action} failed: ${err}`);
+  }
+}
+
+// ---- events ------------------------------------------------------------------------
+
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls until `check` holds, failing with `what` after `timeoutMs`. */
+export async function waitFor(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 20_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await delay(25);
+  }
+}
+
+/** A trader_record as the market writes it: about 30 fields, integers for money. */
+export function traderRecord(i: number): Record<string, unknown> {
+  return {
+    seat: 1 + (i % 6),
+    participant: i % 7 === 0 ? null : 1 + (i % 6),
+    trigger_event_type: ["A", "U", "C", "E"][i % 4],
+    trader_model_name: ["manual", "automated", "out"][i % 3],
+    delay: i % 2 ? 0.1 : 0.5,
+    speed: i % 2 === 1,
+    inventory: (i % 11) - 5,
+    cash: 1_000_000 + i * 37,
+    speed_cost: i * 3,
+    net_worth: 1_000_000 - i,
+    tax_paid: 0,
+    reference_price: 1_000_000,
+    bid: i % 5 === 0 ? null : 999_000 + (i % 100),
+    offer: i % 5 === 1 ? null : 1_001_000 - (i % 100),
+    staged_bid: null,
+    staged_offer: null,
+    implied_bid: 998_500,
+    implied_offer: 1_001_500,
+    best_bid: 999_500,
+    best_offer: 1_000_500,
+    best_bid_except_me: 999_400,
+    best_offer_except_me: 1_000_600,
+    e_best_bid: 999_500,
+    e_best_offer: 1_000_500,
+    slider_a_x: 0.25,
+    slider_a_y: 0.5,
+    slider_a_z: 0,
+    signed_volume: 0.125,
+    e_signed_volume: -0.0625,
+    executed_price: i % 4 === 3 ? 1_000_000 : null,
+    buy_sell_indicator: ["B", "S", ""][i % 3],
+  };
+}
+
+/** `count` events of one stream from `fromSeq`, alternating kinds like a market's. */
+export function marketEvents(stream: string, fromSeq: number, count: number): LogEvent[] {
+  const out: LogEvent[] = [];
+  for (let k = 0; k < count; k++) {
+    const seq = fromSeq + k;
+    const kind = seq % 3 === 0 ? "order" : "trader_record";
+    out.push({
+      stream,
+      seq,
+      wallMs: Date.now() + (seq % 4) / 4,
+      round: seq % 10 === 0 ? null : 1,
+      roundMs: seq % 10 === 0 ? null : seq * 1.5,
+      kind,
+      data: kind === "order"
+        ? {
+          seat: 2,
+          participant: 3,
+          order_token: `SUBA${seq}`,
+          step: "accepted",
+          buy_sell_indicator: "B",
+          price: 999_000,
+          shares: 1,
+        }
+        : traderRecord(seq),
+    });
+  }
+  return out;
+}
+
+/** Awaits `fn`, which must reject with an instance of `type`; returns the error. */
+export async function rejectsWith<E extends Error>(
+  fn: () => Promise<unknown>,
+  // deno-lint-ignore no-explicit-any
+  type: new (...args: any[]) => E,
+): Promise<E> {
+  try {
+    await fn();
+  } catch (e) {
+    if (e instanceof type) return e;
+    throw new Error(`expected ${type.name}, got ${e}`, { cause: e });
+  }
+  throw new Error(`expected ${type.name}, but it resolved`);
+}
