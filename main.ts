@@ -8,6 +8,8 @@
  * - HFT_DATA_DIR (default ./data): the embedded event log and database;
  * - REDIS_URL, DATABASE_URL: the event log in Redis streams and the
  *   database in Postgres instead of the embedded ones;
+ * - EVENTLOG_PREFIX: the Redis key prefix (default `hft:log:`), as for
+ *   `deno task persister`;
  * - HFT_PUBLIC_URL: the origin participant links use, behind a proxy.
  */
 
@@ -64,6 +66,7 @@ if (import.meta.main) {
     dataDir: env("HFT_DATA_DIR") ?? "./data",
     redisUrl: env("REDIS_URL"),
     databaseUrl: env("DATABASE_URL"),
+    redisPrefix: env("EVENTLOG_PREFIX"),
     configDir,
   });
   console.log(storage.describe());

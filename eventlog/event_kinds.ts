@@ -5,8 +5,8 @@
  * (`leeps-hft-app.md` §12), so exports can copy them.
  *
  * Two families:
- * - **inputs** (`session_created`, `round_start`, `action`, `pause`,
- *   `resume`, `round_end`): everything from outside the market's
+ * - **inputs** (`session_created`, `round_start`, `action`, `clock`,
+ *   `pause`, `resume`, `round_end`): everything from outside the market's
  *   deterministic logic. Replaying them at their `roundMs` rebuilds the
  *   market exactly (recovery and replay use only these).
  * - **records** (everything else): what the market did, for the database,
@@ -95,9 +95,15 @@ export interface RoundEnd {
   reason: "time" | "admin";
 }
 
+/**
+ * `clock` {}: the round clock passed `roundMs` (written about every second
+ * while a round trades), so a rebuilt round resumes at most that far back
+ * even when nothing else happened.
+ */
 export const INPUT_KINDS = new Set([
   "round_start",
   "action",
+  "clock",
   "pause",
   "resume",
   "round_end",

@@ -14,6 +14,8 @@ export interface OpenEventLogOptions {
   redisUrl?: string;
   /** Where the embedded log keeps `eventlog.jsonl` (e.g. `./data`). */
   dataDir: string;
+  /** Redis key prefix (default `hft:log:`): servers sharing a Redis keep apart by it. */
+  prefix?: string;
   /** How long to wait for Redis at start (default 3000 ms). */
   connectTimeoutMs?: number;
 }
@@ -27,7 +29,12 @@ export type OpenedEventLog = (RedisEventLog | MemoryEventLog) & EventLog & Event
  */
 export async function openEventLog(options: OpenEventLogOptions): Promise<OpenedEventLog> {
   const url = options.redisUrl?.trim();
-  if (url) return await RedisEventLog.open(url, { connectTimeoutMs: options.connectTimeoutMs });
+  if (url) {
+    return await RedisEventLog.open(url, {
+      prefix: options.prefix,
+      connectTimeoutMs: options.connectTimeoutMs,
+    });
+  }
   const dir = options.dataDir.replace(/[\\/]+$/, "");
   return await MemoryEventLog.open({ journalPath: `${dir}/eventlog.jsonl` });
 }

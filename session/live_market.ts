@@ -28,6 +28,8 @@ import type { UpdateBody } from "./subject_channel.ts";
 
 /** Longest wait between steps: the clock and speed costs move on screens at least this often. */
 const TICK_MS = 500;
+/** How often a trading round notes its clock in the log (a rebuilt round resumes there). */
+const CLOCK_MARK_MS = 1000;
 /** Speed cost grows every ms; screens hear of that drift this often. */
 const WALLET_DRIFT_MS = 250;
 /** Trades kept for screens and the monitor. */
@@ -69,6 +71,7 @@ export class LiveMarket {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #muted = false;
   #pausedFor: string | null = null;
+  #clockMarkedAt = 0;
   readonly trades: PublicTrade[] = [];
   /** Per seat: [round_ms, pbd] steps. */
   readonly #profit: [number, number][][];
@@ -165,6 +168,7 @@ export class LiveMarket {
     elo.takeChanges();
     market.#clock = new RoundClock(resumeAt, options.now);
     market.#pausedFor = pausedFor;
+    market.#clockMarkedAt = resumeAt;
     market.#rebuildSeries();
     return market;
   }
@@ -272,6 +276,10 @@ export class LiveMarket {
     if (this.#state !== "running") return;
     this.#catchUp();
     this.#publishChanges();
+    if (this.#elo.now - this.#clockMarkedAt >= CLOCK_MARK_MS) {
+      this.#clockMarkedAt = this.#elo.now;
+      this.#input("clock", {}, this.#elo.now);
+    }
     if (this.clock.ms >= this.options.durationMs) {
       this.end("time");
       return;

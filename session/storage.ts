@@ -22,6 +22,8 @@ export interface StorageOptions {
   dataDir: string;
   redisUrl?: string;
   databaseUrl?: string;
+  /** Redis key prefix of the log (EVENTLOG_PREFIX; default `hft:log:`). */
+  redisPrefix?: string;
   configDir: string;
 }
 
@@ -38,7 +40,11 @@ export interface Storage {
 
 export async function openStorage(options: StorageOptions): Promise<Storage> {
   await Deno.mkdir(options.dataDir, { recursive: true });
-  const log = await openEventLog({ redisUrl: options.redisUrl, dataDir: options.dataDir });
+  const log = await openEventLog({
+    redisUrl: options.redisUrl,
+    prefix: options.redisPrefix,
+    dataDir: options.dataDir,
+  });
   let registry: SessionRegistry | undefined;
   const appender = new EventAppender(log, {
     onAvailability: (available) => registry?.logAvailability(available),
@@ -71,6 +77,7 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
       databaseUrl: options.databaseUrl,
       dataDir: options.dataDir,
       consumer: `${consumer}-worker`,
+      prefix: options.redisPrefix,
     };
     worker.postMessage(init);
     statsTimer = setInterval(() => worker?.postMessage({ type: "stats" } as ToPersisterWorker), 1000);

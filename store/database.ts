@@ -77,12 +77,16 @@ function pgQueryable(sql: SqlLike): Queryable {
       return result.count ?? 0;
     },
     async copyFrom(statement: string, data: string) {
-      const stream = await sql.unsafe(statement).writable();
-      await new Promise<void>((resolve, reject) => {
+      const query = sql.unsafe(statement);
+      const stream = await query.writable();
+      // The stream only carries the data; the statement's outcome (a key
+      // already present, say) comes back through the query.
+      const written = new Promise<void>((resolve, reject) => {
         stream.on("error", reject);
         stream.on("finish", resolve);
-        stream.end(data);
       });
+      stream.end(data);
+      await Promise.all([written, query]);
     },
   };
 }
