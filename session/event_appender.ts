@@ -31,6 +31,8 @@ export class EventAppender {
   readonly #onAvailability: (available: boolean, reason: string) => void;
   readonly #report: (message: string) => void;
   #appended = 0;
+  /** Events in the append under way. */
+  #sending = 0;
 
   constructor(log: EventLog, options: EventAppenderOptions = {}) {
     this.#log = log;
@@ -48,7 +50,7 @@ export class EventAppender {
 
   /** Events the log has not taken yet. */
   get backlog(): number {
-    return this.#pending.length;
+    return this.#pending.length + this.#sending;
   }
 
   get appended(): number {
@@ -112,6 +114,7 @@ export class EventAppender {
   async #appendPending(): Promise<void> {
     const batch = this.#pending;
     this.#pending = [];
+    this.#sending = batch.length;
     try {
       await this.#log.append(batch);
       this.#appended += batch.length;
@@ -124,6 +127,7 @@ export class EventAppender {
     } catch (e) {
       // keep them, in order, ahead of anything emitted since
       this.#pending = batch.concat(this.#pending);
+      this.#sending = 0;
       const reason = e instanceof EventLogUnavailableError
         ? e.message
         : `event log append failed: ${e instanceof Error ? e.message : String(e)}`;
@@ -135,6 +139,8 @@ export class EventAppender {
       const wait = this.#retryMs;
       this.#retryMs = Math.min(this.#retryMs * 2, 2000);
       await new Promise((r) => setTimeout(r, wait));
+    } finally {
+      this.#sending = 0;
     }
   }
 }
