@@ -16,6 +16,15 @@ import { migrate } from "./migrations.ts";
 
 export type Row = Record<string, unknown>;
 
+/** A COPY that neither finished nor failed in time; its transaction is to be rolled back. */
+export class CopyStalledError extends Error {
+  readonly code = "COPY_STALLED";
+  constructor(message: string) {
+    super(message);
+    this.name = "CopyStalledError";
+  }
+}
+
 export interface Queryable {
   /** Rows of one statement; `$1`, `$2`… are bound to `params`. */
   query<T extends Row = Row>(text: string, params?: readonly unknown[]): Promise<T[]>;
@@ -25,7 +34,7 @@ export interface Queryable {
    * Streams text-format data into a `COPY … FROM STDIN` statement. Only
    * where the driver can (PostgreSQL); absent on PGlite.
    */
-  copyFrom?(statement: string, data: string): Promise<void>;
+  copyFrom?(statement: string, data: string, timeoutMs?: number): Promise<void>;
 }
 
 export interface Database extends Queryable {
@@ -76,17 +85,25 @@ function pgQueryable(sql: SqlLike): Queryable {
       const result = await sql.unsafe(text, params as never[]);
       return result.count ?? 0;
     },
-    async copyFrom(statement: string, data: string) {
-      const query = sql.unsafe(statement);
-      const stream = await query.writable();
-      // The stream only carries the data; the statement's outcome (a key
-      // already present, say) comes back through the query.
-      const written = new Promise<void>((resolve, reject) => {
-        stream.on("error", reject);
-        stream.on("finish", resolve);
-      });
-      stream.end(data);
-      await Promise.all([written, query]);
+    async copyFrom(statement: string, data: string, timeoutMs = 10_000) {
+      const stream = await sql.unsafe(statement).writable();
+      // postgres.js reports a COPY that the server refuses after the data
+      // (a duplicate key, a lost connection) nowhere: the stream just never
+      // finishes. Past the timeout the caller rolls back and takes another way.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      try {
+        await new Promise<void>((resolve, reject) => {
+          stream.on("error", reject);
+          stream.on("finish", resolve);
+          timer = setTimeout(
+            () => reject(new CopyStalledError(`COPY did not finish within ${timeoutMs} ms`)),
+            timeoutMs,
+          );
+          stream.end(data);
+        });
+      } finally {
+        clearTimeout(timer);
+      }
     },
   };
 }

@@ -6,6 +6,7 @@
 
 import type { LogEvent } from "../eventlog/log_event.ts";
 import type { EncodedEvent } from "../eventlog/event_source.ts";
+import { CopyStalledError } from "./database.ts";
 import type { Database, Queryable } from "./database.ts";
 
 /** One session's events: its own stream and each market's, in seq order. */
@@ -98,11 +99,18 @@ function marketNumber(stream: string): number {
   return m ? Number(m[1]) : Number.MAX_SAFE_INTEGER;
 }
 
+export interface EventStoreOptions {
+  /** How long a COPY may go silent before the batch is retried by INSERT (default 10 s). */
+  copyTimeoutMs?: number;
+}
+
 export class EventStore {
   readonly db: Database;
+  readonly #copyTimeoutMs: number;
 
-  constructor(db: Database) {
+  constructor(db: Database, options: EventStoreOptions = {}) {
     this.db = db;
+    this.#copyTimeoutMs = options.copyTimeoutMs ?? 10_000;
   }
 
   /**
@@ -118,21 +126,51 @@ export class EventStore {
     const streams = [...new Set(rows.map((e) => e.stream))];
     const register = (tx: Queryable) => tx.execute(REGISTER_STREAMS, [streams]);
     if (this.db.copyFrom !== undefined) {
-      try {
-        await this.db.transaction(async (tx) => {
-          await tx.copyFrom!(COPY_EVENTS, copyData(rows));
-          await register(tx);
-        });
-        return rows.length;
-      } catch (e) {
-        if ((e as { code?: string }).code !== "23505") throw e;
-      }
+      const copied = await this.db.transaction(async (tx) => {
+        // COPY cannot skip rows already stored, so it is taken only when
+        // none of the batch's seq ranges holds any: the usual case, a batch
+        // seen for the first time.
+        if (await this.#anyStored(tx, rows)) return false;
+        await tx.copyFrom!(COPY_EVENTS, copyData(rows), this.#copyTimeoutMs);
+        await register(tx);
+        return true;
+      }).catch((e) => {
+        // A redelivered batch racing its first delivery, or a COPY the
+        // driver lost track of: the insert below sorts it out.
+        if ((e as { code?: string }).code === "23505" || e instanceof CopyStalledError) {
+          return false;
+        }
+        throw e;
+      });
+      if (copied) return rows.length;
     }
     return await this.db.transaction(async (tx) => {
       const n = await tx.execute(INSERT_JSON, [jsonRows(rows)]);
       await register(tx);
       return n;
     });
+  }
+
+  /** Whether any stream of the batch already holds a row within the batch's seq range for it. */
+  async #anyStored(tx: Queryable, rows: readonly EncodedEvent[]): Promise<boolean> {
+    const names: string[] = [];
+    const lo: number[] = [];
+    const hi: number[] = [];
+    for (const e of rows) {
+      if (names.at(-1) === e.stream) hi[hi.length - 1] = e.seq;
+      else {
+        names.push(e.stream);
+        lo.push(e.seq);
+        hi.push(e.seq);
+      }
+    }
+    const found = await tx.query(
+      `select 1 from unnest($1::text[], $2::bigint[], $3::bigint[]) as k(stream, lo, hi)
+       where exists (select 1 from events e where e.stream = k.stream and e.seq between k.lo and k.hi)
+       limit 1`,
+      [names, lo, hi],
+    );
+    return found.length > 0;
   }
 
   /** A stream's events with seq > afterSeq, ascending; at most `limit` when given. */

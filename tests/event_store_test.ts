@@ -7,7 +7,12 @@
 import assert from "node:assert/strict";
 import type { LogEvent } from "../eventlog/log_event.ts";
 import { encodeEvent } from "../eventlog/event_source.ts";
-import { type Database, isTransientError, openDatabase } from "../store/database.ts";
+import {
+  CopyStalledError,
+  type Database,
+  isTransientError,
+  openDatabase,
+} from "../store/database.ts";
 import { EventStore } from "../store/event_store.ts";
 import { migrate, MIGRATIONS } from "../store/migrations.ts";
 import { freshDatabase, marketEvents, noPostgres } from "./storage_helpers.ts";
@@ -228,6 +233,44 @@ for (const target of TARGETS) {
     },
   });
 }
+
+Deno.test({
+  name: "event store (postgres): the same batch stored by two writers at once lands once",
+  ignore: noPostgres,
+  ...noSanitize,
+  async fn() {
+    const fresh = await freshDatabase();
+    const db = await openDatabase({ databaseUrl: fresh.url, dataDir: "unused" });
+    try {
+      const store = new EventStore(db, { copyTimeoutMs: 1000 });
+      const batch = [...marketEvents("R/m1", 1, 300), ...marketEvents("R/m2", 1, 300)];
+      for (let round = 0; round < 3; round++) {
+        const more = batch.map((e) => ({ ...e, seq: e.seq + round * 300 }));
+        const counts = await Promise.all([store.insertEvents(more), store.insertEvents(more)]);
+        assert.equal(counts[0] + counts[1], more.length, `round ${round}: ${counts}`);
+      }
+      const rows = await db.query<{ n: unknown }>(`select count(*) as n from events`);
+      assert.equal(Number(rows[0].n), 3 * batch.length);
+
+      // A COPY refused by the server is reported as stalled, and its connection is usable again.
+      await assert.rejects(
+        () =>
+          db.transaction((tx) =>
+            tx.copyFrom!(
+              `copy event_streams (stream, session) from stdin`,
+              "R/m1\tR\n",
+              500,
+            )
+          ),
+        CopyStalledError,
+      );
+      for (let i = 0; i < 8; i++) assert.equal((await db.query(`select 1 as x`)).length, 1);
+    } finally {
+      await db.close();
+      await fresh.drop();
+    }
+  },
+});
 
 Deno.test("isTransientError: connection trouble is retried, bad data is not", () => {
   assert.equal(
