@@ -8,9 +8,7 @@
  * built in the browser and its data replaced on every change.
  */
 
-// Pinned here rather than in the import map, which other work owns for now.
-// deno-lint-ignore no-import-prefix
-import uPlot from "npm:uplot@1.6.32";
+import uPlot from "uplot";
 import { useEffect, useRef } from "preact/hooks";
 import { formatClock, UNITS_PER_ECU } from "./subject_format.ts";
 
@@ -91,9 +89,9 @@ export function profitData(steps: [number, number][], current: number, nowMs: nu
     xs.push(0);
     ys.push(current / UNITS_PER_ECU);
   } else if (steps[0][0] > 0) {
-    // Every round starts at zero profit.
+    // The first step is taken a moment after the start; nothing changed before it.
     xs.push(0);
-    ys.push(0);
+    ys.push(steps[0][1] / UNITS_PER_ECU);
   }
   for (const [ms, pbd] of steps) {
     xs.push(ms / 1000);
@@ -109,6 +107,8 @@ export function profitData(steps: [number, number][], current: number, nowMs: nu
 
 export function ProfitGraph({ steps, current, durationMs, nowMs, height = 170 }: ProfitGraphProps) {
   const data = profitData(steps, current, nowMs);
+  const start = useRef(0);
+  start.current = (data[1][0] as number | null) ?? 0;
   const host = useChart(
     (width, h) => ({
       width,
@@ -118,12 +118,14 @@ export function ProfitGraph({ steps, current, durationMs, nowMs, height = 170 }:
       scales: {
         x: { time: false, range: () => [0, Math.max(1, durationMs / 1000)] },
         y: {
-          // Upstream starts at ±10 ECU and widens as the profit moves.
+          // Upstream starts at ±10 ECU around the round's first value and
+          // widens as the profit moves away from it.
           range: (_u, min, max) => {
-            const lo = Math.min(-10, min);
-            const hi = Math.max(10, max);
+            const base = start.current;
+            const lo = Math.min(base - 10, min);
+            const hi = Math.max(base + 10, max);
             const pad = (hi - lo) * 0.08;
-            return [min < -10 ? lo - pad : lo, max > 10 ? hi + pad : hi];
+            return [min < base - 10 ? lo - pad : lo, max > base + 10 ? hi + pad : hi];
           },
         },
       },

@@ -94,7 +94,6 @@ export interface EloRoundOutcome {
   log: LogRow[];
 }
 
-
 interface Seat {
   id: string;
   trader: EloTrader;
@@ -152,7 +151,7 @@ export interface SeatView {
   orders: OrderView[];
   cash: number;
   inventory: number;
-  /** Profit before deduction now: cash + inventory × reference price − speed cost. */
+  /** Profit before deduction now: cash − endowment + inventory × reference price − speed cost. */
   pbd: number;
   speedCost: number;
 }
@@ -617,7 +616,11 @@ export async function openEloMarket(
     }
   }
 
-  function marketRecord(trigger: string, clearing: number | null = null, volume: number | null = null) {
+  function marketRecord(
+    trigger: string,
+    clearing: number | null = null,
+    volume: number | null = null,
+  ) {
     sink!("market_record", {
       trigger_event_type: trigger,
       reference_price: reference.value,
@@ -790,7 +793,7 @@ export async function openEloMarket(
         orders: s.trader.orders.filter((o) => o.state !== "dead"),
         cash: s.account.cash,
         inventory: s.account.inventory,
-        pbd: s.account.netWorth(reference.value) - speedCost,
+        pbd: s.account.netWorth(reference.value) - speedCost - s.account.initialCash,
         speedCost,
       };
     },

@@ -235,7 +235,7 @@ export function parseSubjectRequest(frame: string | ArrayBuffer | Blob): Subject
     throw new ProtocolError("frame is not valid JSON");
   }
   if (typeof o !== "object" || o === null || Array.isArray(o)) {
-    throw new ProtocolError("frame must be a JSON object with a \"type\"");
+    throw new ProtocolError('frame must be a JSON object with a "type"');
   }
   const m = o as Record<string, unknown>;
   switch (m.type) {

@@ -53,8 +53,7 @@ export function sessionApi(
     "/",
     bodyLimit({
       maxSize: MAX_CONFIG_BYTES,
-      onError: (c) =>
-        c.json({ error: `the config is larger than ${MAX_CONFIG_BYTES} bytes` }, 413),
+      onError: (c) => c.json({ error: `the config is larger than ${MAX_CONFIG_BYTES} bytes` }, 413),
     }),
     async (c) => {
       const text = await c.req.text();

@@ -47,7 +47,9 @@ export function exportRoutes(registry: SessionRegistry, source: SessionExportSou
     if (!data) return c.json({ error: `no session ${code}` }, 404);
     const text = exportFile(data, file);
     return c.body(text, 200, {
-      "content-type": file.endsWith(".csv") ? "text/csv; charset=utf-8" : "text/plain; charset=utf-8",
+      "content-type": file.endsWith(".csv")
+        ? "text/csv; charset=utf-8"
+        : "text/plain; charset=utf-8",
       "content-disposition": `attachment; filename="${exportFileName(code, file)}"`,
     });
   });

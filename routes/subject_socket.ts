@@ -19,7 +19,11 @@ export const SUBJECT_RATE_PER_S = 50;
 export class RateLimit {
   #tokens: number;
   #at: number;
-  constructor(readonly perSecond: number, readonly burst: number, readonly now = () => performance.now()) {
+  constructor(
+    readonly perSecond: number,
+    readonly burst: number,
+    readonly now = () => performance.now(),
+  ) {
     this.#tokens = burst;
     this.#at = now();
   }
@@ -59,7 +63,11 @@ export function subjectSocket(registry: SessionRegistry) {
         if (!limit.take()) {
           if (!warned) {
             warned = true;
-            channel.error(found.participant, socket, `too many messages: at most ${SUBJECT_RATE_PER_S} per second; the excess was dropped`);
+            channel.error(
+              found.participant,
+              socket,
+              `too many messages: at most ${SUBJECT_RATE_PER_S} per second; the excess was dropped`,
+            );
           }
           return;
         }

@@ -92,13 +92,12 @@ export class LiveMarket {
 
   /** Opens a new round (its `round_start` is already logged); it starts with {@link resume}. */
   static async open(input: EloRoundInput, options: LiveMarketOptions): Promise<LiveMarket> {
-    let market: LiveMarket | undefined;
+    const self: { market?: LiveMarket } = {};
     const elo = await openEloMarket(input, {
       participants: options.participants,
-      record: (kind, data) => market!.#record(kind, data),
+      record: (kind, data) => self.market!.#record(kind, data),
     });
-    market = new LiveMarket(elo, options, new RoundClock(0, options.now));
-    return market;
+    return self.market = new LiveMarket(elo, options, new RoundClock(0, options.now));
   }
 
   /**
@@ -114,17 +113,17 @@ export class LiveMarket {
     const start = events[0];
     const lastSeq = events[events.length - 1].seq;
     let counter = start.seq;
-    let market: LiveMarket | undefined;
+    const self: { market?: LiveMarket } = {};
     const appender = options.appender;
     const elo = await openEloMarket(input, {
       participants: options.participants,
       record: (kind, data) => {
         counter++;
         // what the log already has is not written again
-        if (counter > lastSeq) market!.#record(kind, data);
+        if (counter > lastSeq) self.market!.#record(kind, data);
       },
     });
-    market = new LiveMarket(elo, options, new RoundClock(0, options.now));
+    const market = self.market = new LiveMarket(elo, options, new RoundClock(0, options.now));
     market.#muted = true;
     appender.resume(options.stream, lastSeq);
     let lastMs = 0;
@@ -319,7 +318,9 @@ export class LiveMarket {
   levels(): BookLevel[] {
     const v = this.#elo.marketView();
     const byPrice = new Map<number, BookLevel>();
-    for (const b of v.bids) byPrice.set(b.price, { price: b.price, bid_volume: b.volume, offer_volume: 0 });
+    for (const b of v.bids) {
+      byPrice.set(b.price, { price: b.price, bid_volume: b.volume, offer_volume: 0 });
+    }
     for (const a of v.asks) {
       const l = byPrice.get(a.price);
       if (l) l.offer_volume += a.volume;

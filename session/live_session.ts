@@ -17,7 +17,13 @@ import type {
 } from "../eventlog/event_kinds.ts";
 import type { EventAppender } from "./event_appender.ts";
 import { LiveMarket } from "./live_market.ts";
-import { marketSeed, planSession, roundInput, seatsAtStart, type SessionPlan } from "./round_inputs.ts";
+import {
+  marketSeed,
+  planSession,
+  roundInput,
+  seatsAtStart,
+  type SessionPlan,
+} from "./round_inputs.ts";
 import { SubjectChannel, type SubjectSocket, type UpdateBody } from "./subject_channel.ts";
 import {
   type ClockState,
@@ -421,7 +427,9 @@ export class LiveSession {
   }
 
   roles(): EloRole[] {
-    return this.config.elo.includeManualRole ? ["out", "manual", "automated"] : ["out", "automated"];
+    return this.config.elo.includeManualRole
+      ? ["out", "manual", "automated"]
+      : ["out", "automated"];
   }
 
   snapshot(p: ParticipantEntry): SubjectSnapshot {
@@ -455,7 +463,7 @@ export class LiveSession {
         wallet: {
           cash: this.config.initialEndowment,
           inventory: 0,
-          pbd: this.config.initialEndowment,
+          pbd: 0,
           speed_cost: 0,
           reference_price: 0,
           signed_volume: 0,
@@ -536,7 +544,7 @@ export class LiveSession {
             speed: strategy?.speed ?? false,
             inventory: wallet?.inventory ?? 0,
             cash: wallet?.cash ?? this.config.initialEndowment,
-            profit: wallet ? wallet.pbd - this.config.initialEndowment : 0,
+            profit: wallet?.pbd ?? 0,
             speed_cost: wallet?.speed_cost ?? 0,
             rtt_ms: presence.rttMs,
           };

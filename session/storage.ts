@@ -8,7 +8,7 @@
  */
 
 import { hostname } from "node:os";
-import { openEventLog, type OpenedEventLog } from "../eventlog/open_event_log.ts";
+import { type OpenedEventLog, openEventLog } from "../eventlog/open_event_log.ts";
 import { redactUrl } from "../eventlog/redis_event_log.ts";
 import { type Database, openDatabase, redactDatabaseUrl } from "../store/database.ts";
 import { EventStore } from "../store/event_store.ts";
@@ -45,11 +45,14 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
     prefix: options.redisPrefix,
     dataDir: options.dataDir,
   });
-  let registry: SessionRegistry | undefined;
+  const self: { registry?: SessionRegistry } = {};
   const appender = new EventAppender(log, {
-    onAvailability: (available) => registry?.logAvailability(available),
+    onAvailability: (available) => self.registry?.logAvailability(available),
   });
-  registry = new SessionRegistry({ appender, configDir: options.configDir });
+  const registry = self.registry = new SessionRegistry({
+    appender,
+    configDir: options.configDir,
+  });
   const consumer = `${hostname()}-${Deno.pid}`;
 
   // the database: read by exports of sessions the log no longer holds
@@ -80,7 +83,10 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
       prefix: options.redisPrefix,
     };
     worker.postMessage(init);
-    statsTimer = setInterval(() => worker?.postMessage({ type: "stats" } as ToPersisterWorker), 1000);
+    statsTimer = setInterval(
+      () => worker?.postMessage({ type: "stats" } as ToPersisterWorker),
+      1000,
+    );
   } else {
     db = await openDatabase({ databaseUrl: options.databaseUrl, dataDir: options.dataDir });
     persister = new Persister({ source: log, store: new EventStore(db), consumer });

@@ -117,15 +117,19 @@ export class EventStore {
    * Stores events in one transaction, skipping any (stream, seq) already
    * stored; returns how many were new. On PostgreSQL the batch goes in by
    * COPY, the fast path when nothing is stored twice; a batch that
-   * collides (a redelivery) goes again by `insert … on conflict do nothing`.
+   * collides (a redelivery) goes again by `insert … on conflict do nothing`,
+   * as does every batch when `copy` is false.
    */
-  async insertEvents(events: readonly (LogEvent | EncodedEvent)[]): Promise<number> {
+  async insertEvents(
+    events: readonly (LogEvent | EncodedEvent)[],
+    options: { copy?: boolean } = {},
+  ): Promise<number> {
     if (events.length === 0) return 0;
     // One order for every writer, so two inserting the same rows cannot deadlock.
     const rows = events.map(encode).sort(byStreamSeq);
     const streams = [...new Set(rows.map((e) => e.stream))];
     const register = (tx: Queryable) => tx.execute(REGISTER_STREAMS, [streams]);
-    if (this.db.copyFrom !== undefined) {
+    if (this.db.copyFrom !== undefined && (options.copy ?? true)) {
       const copied = await this.db.transaction(async (tx) => {
         // COPY cannot skip rows already stored, so it is taken only when
         // none of the batch's seq ranges holds any: the usual case, a batch

@@ -4,9 +4,7 @@
  * Chromium driven through playwright-core, and bounded waits.
  */
 
-// Pinned here rather than in the import map, which other work owns for now.
-// deno-lint-ignore no-import-prefix
-import { type Browser, chromium, type Page } from "npm:playwright-core@1.65.1";
+import { type Browser, chromium, type Page } from "playwright-core";
 
 export type { Browser, Page };
 

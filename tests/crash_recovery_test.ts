@@ -56,9 +56,13 @@ async function crashAndRecover(env: Record<string, string>) {
     p2.send({ type: "role", role: "automated" });
     p2.send({ type: "sliders", a_x: 0, a_y: 0.3, a_z: 0.7 });
     p1.send({ type: "order", side: "B", price: 900_000 });
-    await waitFor("p1's bid is live", () =>
-      ((p1.last("orders")?.orders ?? []) as { price: number; state: string }[])
-        .some((o) => o.price === 900_000 && o.state === "live"), 10_000);
+    await waitFor(
+      "p1's bid is live",
+      () =>
+        ((p1.last("orders")?.orders ?? []) as { price: number; state: string }[])
+          .some((o) => o.price === 900_000 && o.state === "live"),
+      10_000,
+    );
     await delay(600);
     const lastSeq = p1.lastSeq;
     const before = await snapshotOf(server.origin, participants[0].url);
@@ -105,9 +109,13 @@ async function crashAndRecover(env: Record<string, string>) {
     const p2again = await SubjectClient.connect(server.origin, participants[1].url);
     p2again.send({ type: "role", role: "manual" });
     p2again.send({ type: "order", side: "S", price: 10_000 });
-    await waitFor("a fill after the restart", () =>
-      (p2again.last("wallet")?.wallet as { inventory: number } | undefined)?.inventory ===
-        before2.wallet.inventory - 1, 10_000);
+    await waitFor(
+      "a fill after the restart",
+      () =>
+        (p2again.last("wallet")?.wallet as { inventory: number } | undefined)?.inventory ===
+          before2.wallet.inventory - 1,
+      10_000,
+    );
     await again.close();
     await p2again.close();
     return { code, server };

@@ -113,7 +113,11 @@ async function live(format: "cda" | "fba" | "iex", seed: number, plan: Step[]) {
   return { records, log, views };
 }
 
-async function replay(format: "cda" | "fba" | "iex", seed: number, log: Awaited<ReturnType<typeof live>>["log"]) {
+async function replay(
+  format: "cda" | "fba" | "iex",
+  seed: number,
+  log: Awaited<ReturnType<typeof live>>["log"],
+) {
   const records: string[] = [];
   const m = await openEloMarket(input(format, seed), {
     participants: [1, 2, null],
@@ -157,7 +161,11 @@ Deno.test("EloMarket: a person's manual order rests, fills against the other's, 
   // 0.5 below the external feed's first mid: nobody else trades there
   assert.equal(m.act(0, { type: "order", side: "B", price: 500_000 }), null);
   m.run(700);
-  assert.deepEqual(m.seatView(0).orders.map((o) => [o.side, o.price, o.state]), [["B", 500_000, "live"]]);
+  assert.deepEqual(m.seatView(0).orders.map((o) => [o.side, o.price, o.state]), [[
+    "B",
+    500_000,
+    "live",
+  ]]);
   assert.ok(m.marketView().bids.some((l) => l.price === 500_000));
   assert.equal(m.act(1, { type: "order", side: "S", price: 500_000 }), null);
   m.run(1400);

@@ -67,7 +67,8 @@ Deno.test("live sessions: configs a live session cannot run are refused with the
   const { registry: r } = await registry();
   await assert.rejects(
     async () => r.create(await Deno.readTextFile(`${CONFIGS}bcs-cda.yaml`)),
-    (e) => e instanceof SessionConfigRejected && /live sessions run the ELO environment/.test(e.message),
+    (e) =>
+      e instanceof SessionConfigRejected && /live sessions run the ELO environment/.test(e.message),
   );
   await assert.rejects(
     () =>
@@ -109,16 +110,22 @@ Deno.test("live sessions: rounds follow the controls; decisions trade and reach 
   session.handle(p1, s1, { type: "role", role: "manual" });
   session.handle(p2, s2, { type: "role", role: "manual" });
   session.handle(p1, s1, { type: "order", side: "B", price: 500_000 });
-  await until("p2 sees p1's bid", () =>
-    s2.of("book").some((m) =>
-      (m.levels as { price: number; bid_volume: number }[]).some((l) =>
-        l.price === 500_000 && l.bid_volume === 1
-      )
-    ));
+  await until(
+    "p2 sees p1's bid",
+    () =>
+      s2.of("book").some((m) =>
+        (m.levels as { price: number; bid_volume: number }[]).some((l) =>
+          l.price === 500_000 && l.bid_volume === 1
+        )
+      ),
+  );
   session.handle(p2, s2, { type: "order", side: "S", price: 500_000 });
-  await until("both see the fill", () =>
-    (s1.last("wallet")?.wallet as { inventory: number })?.inventory === 1 &&
-    (s2.last("wallet")?.wallet as { inventory: number })?.inventory === -1);
+  await until(
+    "both see the fill",
+    () =>
+      (s1.last("wallet")?.wallet as { inventory: number })?.inventory === 1 &&
+      (s2.last("wallet")?.wallet as { inventory: number })?.inventory === -1,
+  );
   assert.ok(s1.of("trade").some((m) => (m.trade as { mine: string }).mine === "B"));
   assert.ok(s2.of("trade").some((m) => (m.trade as { mine: string }).mine === "S"));
 

@@ -39,15 +39,20 @@ Deno.test({
       await api(`/api/sessions/${code}/start`, { method: "POST" });
       const p1 = await SubjectClient.connect(server.origin, participants[0].url);
       p1.send({ type: "role", role: "manual" });
-      await waitFor("manual role", () =>
-        (p1.last("strategy")?.strategy as { role: string } | undefined)?.role === "manual");
+      await waitFor(
+        "manual role",
+        () => (p1.last("strategy")?.strategy as { role: string } | undefined)?.role === "manual",
+      );
 
       signal(redis.pid, "SIGSTOP");
       stopped = true;
       // sent before the server can know: accepted and held
       p1.send({ type: "order", side: "B", price: 910_000 });
-      await waitFor("the market to pause", () =>
-        (p1.last("clock")?.clock as ClockState | undefined)?.phase === "paused", 15_000);
+      await waitFor(
+        "the market to pause",
+        () => (p1.last("clock")?.clock as ClockState | undefined)?.phase === "paused",
+        15_000,
+      );
       p1.send({ type: "order", side: "B", price: 920_000 });
       await waitFor("the refusal", () => p1.last("refused") !== undefined, 5000);
       assert.match(String(p1.last("refused")!.reason), /paused|event log/);
@@ -59,8 +64,11 @@ Deno.test({
 
       signal(redis.pid, "SIGCONT");
       stopped = false;
-      await waitFor("trading to resume", () =>
-        (p1.last("clock")?.clock as ClockState | undefined)?.phase === "running", 15_000);
+      await waitFor(
+        "trading to resume",
+        () => (p1.last("clock")?.clock as ClockState | undefined)?.phase === "running",
+        15_000,
+      );
       await waitFor("the held events to be written", async () => {
         const h = await (await fetch(`${server.origin}/health`)).json();
         return h.event_log_available && h.events_held === 0;

@@ -215,7 +215,10 @@ Deno.test("the graph window is 20 ECU and recentres only when the market leaves 
 
 Deno.test("graph series: profit held flat up to now, sliders only while automated", () => {
   assert.deepEqual(profitData([], 500, 10_000), [[0, 10], [0.05, 0.05]]);
-  assert.deepEqual(profitData([[2_000, 10_000]], 0, 5_000), [[0, 2, 5], [0, 1, 1]]);
+  assert.deepEqual(profitData([[2_000, 10_000], [3_000, 30_000]], 0, 5_000), [
+    [0, 2, 3, 5],
+    [1, 1, 3, 3],
+  ]);
   const { data, speedBands } = sensitivityData([
     [0, 0, 0.5, 0.5, 0, 1],
     [2_000, 0, 0.5, 0.5, 1, 1],

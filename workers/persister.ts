@@ -325,9 +325,10 @@ export class Persister {
     const events = entries.map((e) => e.event);
     let inserted: number;
     let delay = this.#o.backoffMinMs;
-    for (let permanentFailures = 0;;) {
+    for (let permanentFailures = 0, tries = 0;; tries++) {
       try {
-        inserted = await this.#store.insertEvents(events);
+        // A retry takes the plain INSERT: whatever failed may have been the COPY.
+        inserted = await this.#store.insertEvents(events, { copy: tries === 0 });
         this.#db.ok();
         break;
       } catch (e) {
@@ -372,7 +373,7 @@ export class Persister {
     for (const entry of entries) {
       for (let delay = this.#o.backoffMinMs;;) {
         try {
-          inserted += await this.#store.insertEvents([entry.event]);
+          inserted += await this.#store.insertEvents([entry.event], { copy: false });
           break;
         } catch (e) {
           if (isTransientError(e)) {
