@@ -1,22 +1,32 @@
 /**
  * The SQL database behind the event store, as a small interface with two
- * adapters: PostgreSQL over the network (`DATABASE_URL`, postgres.js) and
- * PGlite, Postgres compiled to WebAssembly and kept in a folder, for the
- * embedded default. Values always travel as bound parameters.
+ * adapters: PostgreSQL over the network (`DATABASE_URL`) and PGlite,
+ * Postgres compiled to WebAssembly and kept in a folder, for the embedded
+ * default. Values always travel as bound parameters.
+ *
+ * The PostgreSQL adapter uses node-postgres with pg-copy-streams. postgres.js
+ * 3.4.9 was tried first and dropped: when the server goes away during a
+ * transaction or a COPY it throws from a timer callback (porsager/postgres
+ * #1154, #1208: `socket.write` on a null socket), which no caller can catch
+ * and which ends the process, and it loses the error of a COPY the server
+ * refuses, leaving the caller waiting forever. The persister has to ride
+ * out exactly those events.
  *
  * PGlite lives inside one JavaScript thread and one process: whoever opens
  * its folder owns it.
  */
 
 // deno-lint-ignore no-import-prefix
-import postgres from "npm:postgres@3.4.9";
+import pg from "npm:pg@8.23.1";
+// deno-lint-ignore no-import-prefix
+import { from as copyStream } from "npm:pg-copy-streams@7.0.0";
 // deno-lint-ignore no-import-prefix
 import { PGlite } from "npm:@electric-sql/pglite@0.5.16";
 import { migrate } from "./migrations.ts";
 
 export type Row = Record<string, unknown>;
 
-/** A COPY that neither finished nor failed in time; its transaction is to be rolled back. */
+/** A COPY that did not finish in time; its connection is dropped, which rolls it back. */
 export class CopyStalledError extends Error {
   readonly code = "COPY_STALLED";
   constructor(message: string) {
@@ -69,41 +79,43 @@ export function redactDatabaseUrl(url: string): string {
   }
 }
 
-// ---- postgres.js -----------------------------------------------------------------
+// ---- PostgreSQL (node-postgres) -----------------------------------------------------
 
-type Sql = ReturnType<typeof postgres>;
-// The transaction handle has the same query methods as the pool.
-type SqlLike = Pick<Sql, "unsafe">;
+type Client = pg.PoolClient;
 
-function pgQueryable(sql: SqlLike): Queryable {
+async function copyOn(
+  client: Client,
+  statement: string,
+  data: string,
+  timeoutMs: number,
+): Promise<void> {
+  const stream = client.query(copyStream(statement));
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      stream.on("error", reject);
+      stream.on("finish", resolve);
+      timer = setTimeout(
+        () => reject(new CopyStalledError(`COPY did not finish within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      stream.end(data);
+    });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function clientQueryable(client: Client): Queryable {
   return {
     async query<T extends Row>(text: string, params: readonly unknown[] = []) {
-      const rows = await sql.unsafe(text, params as never[]);
-      return [...rows] as unknown as T[];
+      return (await client.query(text, [...params])).rows as T[];
     },
     async execute(text: string, params: readonly unknown[] = []) {
-      const result = await sql.unsafe(text, params as never[]);
-      return result.count ?? 0;
+      return (await client.query(text, [...params])).rowCount ?? 0;
     },
-    async copyFrom(statement: string, data: string, timeoutMs = 10_000) {
-      const stream = await sql.unsafe(statement).writable();
-      // postgres.js reports a COPY that the server refuses after the data
-      // (a duplicate key, a lost connection) nowhere: the stream just never
-      // finishes. Past the timeout the caller rolls back and takes another way.
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      try {
-        await new Promise<void>((resolve, reject) => {
-          stream.on("error", reject);
-          stream.on("finish", resolve);
-          timer = setTimeout(
-            () => reject(new CopyStalledError(`COPY did not finish within ${timeoutMs} ms`)),
-            timeoutMs,
-          );
-          stream.end(data);
-        });
-      } finally {
-        clearTimeout(timer);
-      }
+    copyFrom(statement: string, data: string, timeoutMs = 60_000) {
+      return copyOn(client, statement, data, timeoutMs);
     },
   };
 }
@@ -111,28 +123,67 @@ function pgQueryable(sql: SqlLike): Queryable {
 export interface PostgresOptions {
   /** Connections in the pool (default 4). */
   max?: number;
-  /** Seconds to wait for a connection (default 5). */
-  connectTimeoutS?: number;
+  /** How long to wait for a connection (default 5000 ms). */
+  connectTimeoutMs?: number;
 }
 
 export function openPostgres(url: string, options: PostgresOptions = {}): Database {
-  const sql = postgres(url, {
+  const pool = new pg.Pool({
+    connectionString: url,
     max: options.max ?? 4,
-    connect_timeout: options.connectTimeoutS ?? 5,
-    idle_timeout: 60,
-    onnotice: () => {},
-    // int8 and numeric come back as strings by default; the store converts.
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+    idleTimeoutMillis: 60_000,
+    keepAlive: true,
   });
-  const q = pgQueryable(sql);
+  // An idle connection the server closed: the pool drops it and makes another when needed.
+  pool.on("error", () => {});
+
+  /** Runs `fn` on one connection; a connection that failed under it is discarded, not reused. */
+  async function withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    const onError = (e: Error) => broken = e;
+    client.on("error", onError);
+    try {
+      return await fn(client);
+    } catch (e) {
+      if (e instanceof CopyStalledError) broken = e;
+      throw e;
+    } finally {
+      client.off("error", onError);
+      client.release(broken);
+    }
+  }
+
   return {
     kind: "postgres",
     location: redactDatabaseUrl(url),
-    ...q,
+    async query<T extends Row>(text: string, params: readonly unknown[] = []) {
+      return (await pool.query(text, [...params])).rows as T[];
+    },
+    async execute(text: string, params: readonly unknown[] = []) {
+      return (await pool.query(text, [...params])).rowCount ?? 0;
+    },
+    copyFrom(statement: string, data: string, timeoutMs = 60_000) {
+      return withClient((client) => copyOn(client, statement, data, timeoutMs));
+    },
     transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-      return sql.begin((tx) => fn(pgQueryable(tx as unknown as SqlLike))) as Promise<T>;
+      return withClient(async (client) => {
+        await client.query("begin");
+        try {
+          const result = await fn(clientQueryable(client));
+          await client.query("commit");
+          return result;
+        } catch (e) {
+          // A stalled COPY still holds the connection, which is dropped
+          // instead; on a lost connection the server has rolled back already.
+          if (!(e instanceof CopyStalledError)) await client.query("rollback").catch(() => {});
+          throw e;
+        }
+      });
     },
     async close() {
-      await sql.end({ timeout: 5 });
+      await pool.end();
     },
   };
 }

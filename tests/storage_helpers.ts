@@ -9,7 +9,7 @@
 
 import type { LogEvent } from "../eventlog/log_event.ts";
 // deno-lint-ignore no-import-prefix
-import postgres from "npm:postgres@3.4.9";
+import pg from "npm:pg@8.23.1";
 // deno-lint-ignore no-import-prefix
 import { createClient } from "npm:@redis/client@6.3.1";
 
@@ -146,23 +146,14 @@ export class PrivateRedis {
 /** A database of its own for one test file, dropped at the end. */
 export async function freshDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `hft_test_${randomName()}`;
-  const admin = postgres(POSTGRES_ADMIN_URL, { max: 1, onnotice: () => {} });
-  try {
-    await admin.unsafe(`create database ${name}`);
-  } finally {
-    await admin.end();
-  }
+  // A database name cannot be a parameter; this one is made of [0-9a-z_] only.
+  await sqlOnce(POSTGRES_ADMIN_URL, `create database ${name}`);
   const url = new URL(POSTGRES_ADMIN_URL);
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
     async drop() {
-      const admin = postgres(POSTGRES_ADMIN_URL, { max: 1, onnotice: () => {} });
-      try {
-        await admin.unsafe(`drop database if exists ${name} with (force)`);
-      } finally {
-        await admin.end();
-      }
+      await sqlOnce(POSTGRES_ADMIN_URL, `drop database if exists ${name} with (force)`);
     },
   };
 }
@@ -173,11 +164,13 @@ export async function sqlOnce<T = Record<string, unknown>>(
   text: string,
   params: unknown[] = [],
 ): Promise<T[]> {
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  const client = new pg.Client({ connectionString: url });
+  client.on("error", () => {});
+  await client.connect();
   try {
-    return [...await sql.unsafe(text, params as never[])] as unknown as T[];
+    return (await client.query(text, params)).rows as T[];
   } finally {
-    await sql.end();
+    await client.end();
   }
 }
 
