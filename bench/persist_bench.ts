@@ -24,8 +24,7 @@ import { openDatabase } from "../store/database.ts";
 import { EventStore } from "../store/event_store.ts";
 import type { PersisterStats } from "../workers/persister.ts";
 import type { FromPersisterWorker, ToPersisterWorker } from "../workers/persister_worker.ts";
-// deno-lint-ignore no-import-prefix
-import pg from "npm:pg@8.23.1";
+import pg from "pg";
 
 function flag(name: string, fallback: number): number {
   const i = Deno.args.indexOf(`--${name}`);

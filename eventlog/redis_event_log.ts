@@ -5,9 +5,11 @@
  * `hft:log:streams` names every stream.
  *
  * One `append` call is one Lua script, so Redis takes all of it or none:
- * the script checks every event against its stream's last id first, skips
+ * the script checks every event against its stream's last seq first, skips
  * a (stream, seq) already present (a retried batch), refuses a gap with
- * nothing written, and then adds the rest.
+ * nothing written, and then adds the rest. Entries are never deleted or
+ * trimmed: the log is the record that recovery reads, and the script takes
+ * a stream's length for its last seq.
  *
  * Commands are not queued while Redis is away: a call fails within about
  * `commandTimeoutMs` with an {@link EventLogUnavailableError} naming the
@@ -20,8 +22,7 @@
  * connection, since a blocking XREADGROUP holds up every command behind it.
  */
 
-// deno-lint-ignore no-import-prefix
-import { createClient, ErrorReply } from "npm:@redis/client@6.3.1";
+import { createClient, ErrorReply } from "@redis/client";
 import { EventLogUnavailableError, EventSequenceError } from "./log_event.ts";
 import type { EventLog, LogEvent } from "./log_event.ts";
 import { decodeEvent, encodeEvent } from "./event_source.ts";
@@ -47,16 +48,9 @@ local plen = tonumber(ARGV[1])
 local last = {}
 local want = {}
 for k = 2, #KEYS do
-  local l = 0
-  if redis.call('EXISTS', KEYS[k]) == 1 then
-    local info = redis.call('XINFO', 'STREAM', KEYS[k])
-    for i = 1, #info, 2 do
-      if info[i] == 'last-generated-id' then
-        l = tonumber(string.match(info[i + 1], '^%d+'))
-        break
-      end
-    end
-  end
+  -- Streams start at seq 1 and have no gaps, and entries are never
+  -- deleted, so a stream's length is its last seq.
+  local l = redis.call('XLEN', KEYS[k])
   last[k] = l
   want[k] = l
 end
@@ -406,14 +400,15 @@ export class RedisEventLog implements EventLog, EventSource {
     return this.#reader;
   }
 
-  /** The group's streams, creating the group on streams it has not seen (rescanned each second). */
+  /** The group's streams, creating the group on streams it has not seen. */
   async #groupStreams(group: string, force = false): Promise<GroupState> {
     let state = this.#groups.get(group);
     if (state === undefined) {
       state = { streams: [], known: new Set(), scannedAt: 0, claimedAt: 0, claimCursor: new Map() };
       this.#groups.set(group, state);
     }
-    if (!force && Date.now() - state.scannedAt < 1000) return state;
+    // A few times a second, and at every call while there is nothing to read at all.
+    if (!force && state.streams.length > 0 && Date.now() - state.scannedAt < 250) return state;
     const names = (await this.#conn.send(["SMEMBERS", this.registryKey]) as string[]).sort();
     const fresh = names.filter((s) => !state.known.has(s));
     await Promise.all(fresh.map(async (stream) => {

@@ -16,12 +16,9 @@
  * its folder owns it.
  */
 
-// deno-lint-ignore no-import-prefix
-import pg from "npm:pg@8.23.1";
-// deno-lint-ignore no-import-prefix
-import { from as copyStream } from "npm:pg-copy-streams@7.0.0";
-// deno-lint-ignore no-import-prefix
-import { PGlite } from "npm:@electric-sql/pglite@0.5.16";
+import pg from "pg";
+import { from as copyStream } from "pg-copy-streams";
+import { PGlite } from "@electric-sql/pglite";
 import { migrate } from "./migrations.ts";
 
 export type Row = Record<string, unknown>;

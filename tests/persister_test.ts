@@ -24,8 +24,7 @@ import {
   redisPrefix,
   waitFor,
 } from "./storage_helpers.ts";
-// deno-lint-ignore no-import-prefix
-import { createClient } from "npm:@redis/client@6.3.1";
+import { createClient } from "@redis/client";
 
 const noSanitize = { sanitizeOps: false, sanitizeResources: false };
 const quiet = () => {};

@@ -8,10 +8,8 @@
  */
 
 import type { LogEvent } from "../eventlog/log_event.ts";
-// deno-lint-ignore no-import-prefix
-import pg from "npm:pg@8.23.1";
-// deno-lint-ignore no-import-prefix
-import { createClient } from "npm:@redis/client@6.3.1";
+import pg from "pg";
+import { createClient } from "@redis/client";
 
 export const REDIS_URL = Deno.env.get("TEST_REDIS_URL") ?? "redis://127.0.0.1:6379";
 /** A database the tests may create databases from. */
