@@ -25,6 +25,7 @@ import { EventStore } from "../store/event_store.ts";
 import type { PersisterStats } from "../workers/persister.ts";
 import type { FromPersisterWorker, ToPersisterWorker } from "../workers/persister_worker.ts";
 import pg from "pg";
+import { traderRecord } from "../tests/sample_records.ts";
 
 function flag(name: string, fallback: number): number {
   const i = Deno.args.indexOf(`--${name}`);
@@ -55,8 +56,6 @@ async function admin(text: string): Promise<void> {
 
 // ---- events as a market writes them ------------------------------------------------
 
-const ROLES = ["manual", "automated", "out"];
-
 /** A market's event mix: mostly trader records, then market records and order steps. */
 function marketEvent(stream: string, seq: number, wallMs: number, roundMs: number): LogEvent {
   const r = seq % 10;
@@ -65,39 +64,7 @@ function marketEvent(stream: string, seq: number, wallMs: number, roundMs: numbe
     return {
       ...base,
       kind: "trader_record",
-      data: {
-        seat: 1 + (seq % 6),
-        participant: 1 + (seq % 6),
-        trigger_event_type: "E",
-        trader_model_name: ROLES[seq % 3],
-        delay: 0.5,
-        speed: seq % 2 === 0,
-        inventory: (seq % 9) - 4,
-        cash: 1_000_000 + seq,
-        speed_cost: seq % 1000,
-        net_worth: 1_000_000 - (seq % 5000),
-        tax_paid: 0,
-        reference_price: 1_000_000,
-        bid: 999_000 + (seq % 50),
-        offer: 1_001_000 - (seq % 50),
-        staged_bid: null,
-        staged_offer: null,
-        implied_bid: 998_800,
-        implied_offer: 1_001_200,
-        best_bid: 999_500,
-        best_offer: 1_000_500,
-        best_bid_except_me: 999_400,
-        best_offer_except_me: 1_000_600,
-        e_best_bid: 999_500,
-        e_best_offer: 1_000_500,
-        slider_a_x: 0.25,
-        slider_a_y: 0.5,
-        slider_a_z: 0,
-        signed_volume: 0.125,
-        e_signed_volume: 0.0625,
-        executed_price: 1_000_000,
-        buy_sell_indicator: seq % 2 ? "B" : "S",
-      },
+      data: traderRecord(seq),
     };
   }
   if (r < 7) {

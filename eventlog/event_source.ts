@@ -18,16 +18,10 @@
 import type { LogEvent } from "./log_event.ts";
 
 /** A {@link LogEvent} whose `data` is kept as the JSON text the log holds. */
-export interface EncodedEvent {
-  stream: string;
-  seq: number;
-  wallMs: number;
-  round: number | null;
-  roundMs: number | null;
-  kind: string;
+export type EncodedEvent = Omit<LogEvent, "data"> & {
   /** `JSON.stringify(event.data)`. */
   dataJson: string;
-}
+};
 
 /** One delivered entry: the backend's entry id and its event. */
 export interface SourceEntry {

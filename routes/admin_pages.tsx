@@ -5,12 +5,13 @@
  * the browser's credentials for this origin.
  */
 
+import { PageDocument } from "./page_document.tsx";
 import type { ComponentChildren } from "preact";
 import { renderToString } from "preact-render-to-string";
 import AdminMonitor, { type AdminMonitorProps } from "../islands/AdminMonitor.tsx";
 import AdminSessions, { type AdminSessionsProps } from "../islands/AdminSessions.tsx";
 import type { SessionSummary, SessionView } from "../protocol/admin_protocol.ts";
-import { CLIENT_SCRIPT, TITLE } from "./index.tsx";
+import { TITLE } from "./index.tsx";
 import { Island } from "./island.tsx";
 
 const STYLE = `
@@ -85,22 +86,7 @@ textarea { font:13px/1.45 ui-monospace,SFMono-Regular,Menlo,monospace; padding:.
 `;
 
 function AdminShell({ title, children }: { title: string; children: ComponentChildren }) {
-  return (
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="robots" content="noindex" />
-        <link rel="icon" href="data:," />
-        <title>{title} · {TITLE}</title>
-        <style dangerouslySetInnerHTML={{ __html: STYLE }} />
-      </head>
-      <body>
-        <main>{children}</main>
-        <script type="module" src={CLIENT_SCRIPT} />
-      </body>
-    </html>
-  );
+  return <PageDocument title={title} style={STYLE}>{children}</PageDocument>;
 }
 
 export interface AdminHomeProps {

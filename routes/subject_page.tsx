@@ -1,10 +1,10 @@
 /** `/s/:token`: a subject's trading screen, server-rendered and then live over its WebSocket. */
 
+import { PageDocument } from "./page_document.tsx";
 import { renderToString } from "preact-render-to-string";
 import SubjectScreen, { type SubjectScreenProps } from "../islands/SubjectScreen.tsx";
 import { UPLOT_CSS } from "../islands/subject_charts.tsx";
 import type { SubjectSnapshot } from "../protocol/subject_protocol.ts";
-import { CLIENT_SCRIPT, TITLE } from "./index.tsx";
 import { Island } from "./island.tsx";
 
 export interface SubjectPageProps {
@@ -114,25 +114,12 @@ noscript p { background:#fff3cd; border:1px solid #e6d08a; padding:.5rem .75rem;
 export function SubjectPage({ token, label, socketPath, snapshot }: SubjectPageProps) {
   const props: SubjectScreenProps = { token, label, socketPath, snapshot };
   return (
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="robots" content="noindex" />
-        <link rel="icon" href="data:," />
-        <title>{label} · {TITLE}</title>
-        <style dangerouslySetInnerHTML={{ __html: STYLE + UPLOT_CSS }} />
-      </head>
-      <body>
-        <main>
-          <noscript>
-            <p>This trading screen needs JavaScript. Please enable it and reload the page.</p>
-          </noscript>
-          <Island name="SubjectScreen" component={SubjectScreen} props={props} />
-        </main>
-        <script type="module" src={CLIENT_SCRIPT} />
-      </body>
-    </html>
+    <PageDocument title={label} style={STYLE + UPLOT_CSS}>
+      <noscript>
+        <p>This trading screen needs JavaScript. Please enable it and reload the page.</p>
+      </noscript>
+      <Island name="SubjectScreen" component={SubjectScreen} props={props} />
+    </PageDocument>
   );
 }
 

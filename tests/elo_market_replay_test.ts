@@ -8,19 +8,9 @@
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { parseExternalFeed, parseInvestorArrivals } from "../market/exogenous/mod.ts";
+import { externalFeed, investors } from "./elo_fixtures.ts";
 import { type EloRoundInput, openEloMarket } from "../market/elo_market.ts";
 import type { SubjectAction } from "../eventlog/event_kinds.ts";
-
-const DATA = new URL("./data/", import.meta.url).pathname;
-const investors = parseInvestorArrivals(
-  await Deno.readTextFile(`${DATA}investor_focal_T1_May2021.csv`),
-  "investor_focal_T1_May2021.csv",
-);
-const externalFeed = parseExternalFeed(
-  await Deno.readTextFile(`${DATA}external_feed_T1_May2021.csv`),
-  "external_feed_T1_May2021.csv",
-);
 
 function input(format: "cda" | "fba" | "iex", seed: number): EloRoundInput {
   return {

@@ -7,20 +7,10 @@
  */
 
 import assert from "node:assert/strict";
-import { parseExternalFeed, parseInvestorArrivals } from "../market/exogenous/mod.ts";
+import { externalFeed, investors } from "./elo_fixtures.ts";
 import { type EloRoundInput, type EloSeat, runEloRound } from "../market/simulation/elo_market.ts";
 import { priceGrid, roundHalfEven } from "../market/price_grid.ts";
 import { resultsPage } from "../market/trader_account.ts";
-
-const DATA = new URL("./data/", import.meta.url).pathname;
-const investors = parseInvestorArrivals(
-  await Deno.readTextFile(`${DATA}investor_focal_T1_May2021.csv`),
-  "investor_focal_T1_May2021.csv",
-);
-const externalFeed = parseExternalFeed(
-  await Deno.readTextFile(`${DATA}external_feed_T1_May2021.csv`),
-  "external_feed_T1_May2021.csv",
-);
 
 const seats: EloSeat[] = [
   { role: "automated", speed: true, aX: 0, aY: 0.5, aZ: 0.5 },
