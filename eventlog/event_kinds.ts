@@ -212,7 +212,6 @@ export interface TraderRecord {
 export interface PayoffEvent {
   seat: number;
   participant: number | null;
-  trial: boolean;
   endowment: number;
   cash: number;
   inventory: number;
@@ -223,6 +222,7 @@ export interface PayoffEvent {
   deduction: number;
   payoff: number;
   speed_seconds: number;
+  /** Shares of the round (0..1) spent in each role; whether the round was a trial is in its `round_start`. */
   time_as_automated: number;
   time_as_manual: number;
   time_as_out: number;
