@@ -212,6 +212,8 @@ export interface TraderRecord {
 export interface PayoffEvent {
   seat: number;
   participant: number | null;
+  /** A practice round: paid 0. */
+  trial: boolean;
   endowment: number;
   cash: number;
   inventory: number;
@@ -222,7 +224,7 @@ export interface PayoffEvent {
   deduction: number;
   payoff: number;
   speed_seconds: number;
-  /** Shares of the round (0..1) spent in each role; whether the round was a trial is in its `round_start`. */
+  /** Shares of the round (0..1) spent in each role. */
   time_as_automated: number;
   time_as_manual: number;
   time_as_out: number;

@@ -195,6 +195,8 @@ export class LiveMarket {
 
   #record(kind: string, data: Record<string, unknown>): void {
     if (this.#muted) return;
+    // the market settles seats; whether the round pays is the session's to say
+    if (kind === "payoff") data = { ...data, trial: this.options.trial };
     this.options.appender.emit(this.options.stream, kind, data, {
       round: this.options.round,
       roundMs: this.#elo.now,

@@ -92,7 +92,7 @@ Deno.test("live sessions: configs a live session cannot run are refused with the
 });
 
 Deno.test("live sessions: rounds follow the controls; decisions trade and reach the screens", async () => {
-  const { registry: r } = await registry();
+  const { log, appender, registry: r } = await registry();
   const session: LiveSession = await r.create(demo(2));
   assert.equal(session.participants.length, 2);
   assert.equal(session.phase, "waiting");
@@ -150,6 +150,26 @@ Deno.test("live sessions: rounds follow the controls; decisions trade and reach 
   session.endRound();
   assert.equal(session.phase, "finished");
   await assert.rejects(() => session.startRound(), /all 3 rounds have been played/);
+  // every seat settled every round, the practice round marked as such
+  await appender.flush();
+  const payoffs = (await log.read(`${session.code}/m1`)).filter((e) => e.kind === "payoff");
+  assert.deepEqual(payoffs.map((e) => [e.round, e.data.seat, e.data.trial]), [
+    [1, 1, true],
+    [1, 2, true],
+    [1, 3, true],
+    [2, 1, false],
+    [2, 2, false],
+    [2, 3, false],
+    [3, 1, false],
+    [3, 2, false],
+    [3, 3, false],
+  ]);
+  const p1Round1 = payoffs[0].data;
+  assert.equal(p1Round1.inventory, 1);
+  assert.equal(
+    p1Round1.payoff,
+    (p1Round1.payoff_before_deduction as number) - (p1Round1.deduction as number),
+  );
 });
 
 Deno.test("live sessions: a reconnecting screen gets what it missed, or a snapshot", async () => {
@@ -265,4 +285,37 @@ Deno.test("replay: a market rebuilt at time t from its log is the market that st
   assert.equal(v.bestBid, live[0].bbo.best_bid);
   assert.equal(v.bestOffer, live[0].bbo.best_offer);
   market.close();
+});
+
+Deno.test("live sessions: several markets run at once, each subject in its own", async () => {
+  const { registry: r } = await registry();
+  const session = await r.create(
+    demo(30).replace("number-of-markets: 1", "number-of-markets: 2")
+      .replace("number-of-traders: 3", "number-of-traders: 6"),
+  );
+  assert.deepEqual(
+    session.participants.map((p) => [p.label, p.market, p.seat]),
+    [["P1", 1, 1], ["P2", 1, 2], ["P3", 2, 1], ["P4", 2, 2]],
+  );
+  const screens = session.participants.map(() => new Screen());
+  session.participants.forEach((p, i) => session.connect(p, screens[i]));
+  await session.startRound();
+  const [p1, , p3] = session.participants;
+  session.handle(p1, screens[0], { type: "role", role: "manual" });
+  session.handle(p1, screens[0], { type: "order", side: "B", price: 880_000 });
+  await until(
+    "market 1 shows P1's bid",
+    () => session.snapshot(p1).levels.some((l) => l.price === 880_000),
+  );
+  await sleep(200);
+  assert.ok(!session.snapshot(p3).levels.some((l) => l.price === 880_000));
+  const view = session.view({ admin: "", subject: (t) => t });
+  assert.deepEqual(view.markets.map((m) => m.participants.map((p) => p.label)), [
+    ["P1", "P2"],
+    ["P3", "P4"],
+  ]);
+  assert.equal(view.markets[0].participants[0].role, "manual");
+  assert.equal(view.markets[1].participants[0].role, "out");
+  session.endRound();
+  assert.equal(session.phase, "ended");
 });
