@@ -714,28 +714,38 @@ export async function openEloMarket(
     const s = seats[i];
     if (s === undefined) throw new RangeError(`no seat ${i + 1} in this market`);
     let refused: string | null = null;
-    switch (action.type) {
-      case "role":
-        setRole(i, action.role);
-        break;
-      case "speed": {
-        const r = s.trader.setSpeed(action.on, clock.ms);
-        if (!r.ok) refused = r.reason;
-        break;
+    // A decision the trader cannot take costs that decision only: the
+    // market goes on, and a replay of the log meets the same refusal.
+    try {
+      switch (action.type) {
+        case "role":
+          setRole(i, action.role);
+          break;
+        case "speed": {
+          const r = s.trader.setSpeed(action.on, clock.ms);
+          if (!r.ok) refused = r.reason;
+          break;
+        }
+        case "sliders": {
+          const sliders = { aX: action.a_x, aY: action.a_y, aZ: action.a_z };
+          sendAll(i, guarded(s, () => s.trader.setSliders(sliders)));
+          changes.seats.add(i);
+          if (sink) traderRecord(i, "slider");
+          break;
+        }
+        case "order": {
+          const r = s.trader.click(action.side, action.price);
+          if (Array.isArray(r)) sendAll(i, r);
+          else refused = r.refused;
+          break;
+        }
       }
-      case "sliders": {
-        const sliders = { aX: action.a_x, aY: action.a_y, aZ: action.a_z };
-        sendAll(i, guarded(s, () => s.trader.setSliders(sliders)));
-        changes.seats.add(i);
-        if (sink) traderRecord(i, "slider");
-        break;
-      }
-      case "order": {
-        const r = s.trader.click(action.side, action.price);
-        if (Array.isArray(r)) sendAll(i, r);
-        else refused = r.refused;
-        break;
-      }
+    } catch (e) {
+      errors++;
+      const message = e instanceof Error ? e.message : String(e);
+      record("error", s.id, message.replaceAll(",", ";"));
+      sink?.("error", { seat: i + 1, message });
+      refused = `the market could not take that ${action.type} decision: ${message}`;
     }
     if (refused !== null) {
       changes.refusals.push([i, refused]);

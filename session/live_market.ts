@@ -275,6 +275,21 @@ export class LiveMarket {
   #step = (): void => {
     this.#timer = undefined;
     if (this.#state !== "running") return;
+    try {
+      this.#advance();
+    } catch (e) {
+      // a fault in one market stops that market, never the server or the others
+      console.error(`${this.options.stream}: the market stopped on an internal error:`, e);
+      this.#clearTimer();
+      this.clock.pause();
+      this.#state = "paused";
+      try {
+        this.#input("pause", { reason: `internal error: ${String(e)}` }, this.#elo.now);
+      } catch { /* the log entry is a courtesy here */ }
+    }
+  };
+
+  #advance(): void {
     this.#catchUp();
     this.#publishChanges();
     if (this.#elo.now - this.#clockMarkedAt >= CLOCK_MARK_MS) {
@@ -286,7 +301,7 @@ export class LiveMarket {
       return;
     }
     this.#schedule();
-  };
+  }
 
   #schedule(): void {
     this.#clearTimer();
