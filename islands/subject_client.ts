@@ -102,6 +102,7 @@ export class SubjectClient {
   #pingId = 0;
   #pingsOut = new Map<number, number>();
   #rtts: number[] = [];
+  #reportedSinceOpen = false;
   #rttMs: number | null = null;
   /** Strategy requests made while offline, latest per type, with when they were made. */
   #queue = new Map<string, { req: SubjectRequest; at: number }>();
@@ -198,6 +199,7 @@ export class SubjectClient {
     this.#ws = ws;
     ws.onopen = () => {
       this.#stopPing();
+      this.#reportedSinceOpen = false;
       this.#rawSend({ type: "hello", last_seq: this.#lastSeq });
       // A probe at once: its pong proves the hello was taken even when nothing was missed.
       this.#sendPing();
@@ -341,6 +343,11 @@ export class SubjectClient {
         this.#pingsOut.delete(u.id);
         this.#rttMs = Math.max(0, this.#now() - sent);
         this.#rtts.push(this.#rttMs);
+        // the monitor learns a fresh connection's latency at once, not 10 s later
+        if (this.#rtts.length === 1 && !this.#reportedSinceOpen) {
+          this.#reportedSinceOpen = true;
+          this.#sendTelemetry();
+        }
         this.#emit();
       }
     }

@@ -411,7 +411,7 @@ Deno.test("client: reconnects forever with backoff; sending while closed never t
   h.client.stop();
 });
 
-Deno.test("client: pings every 2 s, measures the round trip, reports telemetry every 10 s", () => {
+Deno.test("client: pings every 2 s, measures the round trip, reports at the first pong and every 10 s", () => {
   const h = harness(0);
   h.client.start();
   h.last().open();
@@ -429,10 +429,17 @@ Deno.test("client: pings every 2 s, measures the round trip, reports telemetry e
   }
   h.timers.advance(10_000 - h.timers.now);
   const telemetry = h.last().sent.filter((r) => r.type === "telemetry");
-  assert.equal(telemetry.length, 1);
+  assert.equal(telemetry.length, 2);
+  // the first pong's round trip goes to the monitor at once
   assert.deepEqual(telemetry[0], {
     type: "telemetry",
-    avg_latency_ms: 40,
+    avg_latency_ms: 20,
+    max_latency_ms: 20,
+    percent_active: 75,
+  });
+  assert.deepEqual(telemetry[1], {
+    type: "telemetry",
+    avg_latency_ms: 45,
     max_latency_ms: 60,
     percent_active: 75,
   });
