@@ -62,13 +62,24 @@ if (import.meta.main) {
   const configDir = new URL("./configs", import.meta.url).pathname;
 
   await bundleIslands();
-  const storage = await openStorage({
-    dataDir: env("HFT_DATA_DIR") ?? "./data",
-    redisUrl: env("REDIS_URL"),
-    databaseUrl: env("DATABASE_URL"),
-    redisPrefix: env("EVENTLOG_PREFIX"),
-    configDir,
-  });
+  let storage;
+  try {
+    storage = await openStorage({
+      dataDir: env("HFT_DATA_DIR") ?? "./data",
+      redisUrl: env("REDIS_URL"),
+      databaseUrl: env("DATABASE_URL"),
+      redisPrefix: env("EVENTLOG_PREFIX"),
+      configDir,
+    });
+  } catch (e) {
+    // no sessions without somewhere to record them: say what to fix and stop
+    console.error(`hft-lab cannot open its storage: ${e instanceof Error ? e.message : e}`);
+    console.error(
+      "Check REDIS_URL and DATABASE_URL, or unset both to use the embedded log and database " +
+        "under HFT_DATA_DIR (default ./data).",
+    );
+    Deno.exit(1);
+  }
   console.log(storage.describe());
   const rebuilt = await storage.registry.recover();
   if (rebuilt > 0) console.log(`rebuilt ${rebuilt} session(s) from the event log`);

@@ -38,6 +38,20 @@ export interface Storage {
   close(): Promise<void>;
 }
 
+/** The database, or an error that says which one could not be opened. */
+async function database(options: StorageOptions): Promise<Database> {
+  try {
+    return await openDatabase({ databaseUrl: options.databaseUrl, dataDir: options.dataDir });
+  } catch (e) {
+    const which = options.databaseUrl
+      ? `PostgreSQL at ${redactDatabaseUrl(options.databaseUrl)}`
+      : `PGlite in ${options.dataDir}/pglite`;
+    throw new Error(`${which} cannot be opened: ${e instanceof Error ? e.message : e}`, {
+      cause: e,
+    });
+  }
+}
+
 export async function openStorage(options: StorageOptions): Promise<Storage> {
   await Deno.mkdir(options.dataDir, { recursive: true });
   const log = await openEventLog({
@@ -64,7 +78,7 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
   if (options.redisUrl) {
     // with Postgres the server reads it too; PGlite belongs to the worker alone
     if (options.databaseUrl) {
-      db = await openDatabase({ databaseUrl: options.databaseUrl, dataDir: options.dataDir });
+      db = await database(options);
     }
     worker = new Worker(new URL("../workers/persister_worker.ts", import.meta.url), {
       type: "module",
@@ -88,7 +102,7 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
       1000,
     );
   } else {
-    db = await openDatabase({ databaseUrl: options.databaseUrl, dataDir: options.dataDir });
+    db = await database(options);
     persister = new Persister({ source: log, store: new EventStore(db), consumer });
     persister.start();
   }
