@@ -94,15 +94,15 @@ export function LandingPage({ demoSocketPath, demo }: LandingPageProps) {
             <p>
               <strong>Experimenters</strong>
               Sessions that put subjects in a continuous double auction, a frequent batch auction or
-              an IEX-style speed bump, with every message and match kept for analysis. Today the
-              matching engine runs all three formats (the continuous double auction below) and
-              serves them over OUCH as a drop-in for the LEEPS exchange; sessions, the subject
-              screen and data export are being built.
+              an IEX-style speed bump, with every message and match kept for analysis. Create a
+              session from a config, hand out one link per subject, start rounds and watch the
+              monitor on the <a href="/admin">experimenter pages</a>; download the data as CSV.
             </p>
             <p>
               <strong>Subjects</strong>
-              Will trade from the browser as a market maker, sniper or investor: the book on screen
-              is the live exchange, updated as orders arrive, like the demo below.
+              Trade from the browser, by hand or through an automated market maker whose speed and
+              sensitivities they choose: the book on screen is the live exchange, updated as orders
+              arrive, like the demo below. A reload or a lost connection resumes the same screen.
             </p>
             <p>
               <strong>Developers</strong>
@@ -113,6 +113,10 @@ export function LandingPage({ demoSocketPath, demo }: LandingPageProps) {
             </p>
           </div>
           <ul class="links">
+            <li>
+              <a href="/admin">Experimenter pages</a>{" "}
+              (the admin password is printed when the server starts)
+            </li>
             <li>
               <a href="https://github.com/Leeps-Lab/high_frequency_trading">
                 LEEPS lab oTree app (predecessor)
