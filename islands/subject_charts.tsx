@@ -27,6 +27,8 @@ const timeAxis = (): uPlot.Axis => ({
   grid: { stroke: "#eef0f3", width: 1 },
   ticks: { stroke: "#d5dae0", width: 1 },
   values: (_u, splits) => splits.map((s) => formatClock(s * 1000)),
+  // whole seconds only: the labels are mm:ss, so finer ticks would repeat a label
+  incrs: [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600],
   font: "11px system-ui, sans-serif",
 });
 
