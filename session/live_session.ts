@@ -71,6 +71,7 @@ export class LiveSession {
   /** Paused by the experimenter (as opposed to by a log outage). */
   #adminPaused = false;
   #logDown = false;
+  #starting = false;
   #version = 0;
   readonly #now?: () => number;
 
@@ -227,6 +228,17 @@ export class LiveSession {
 
   /** Starts the next round in every market, whoever is connected. */
   async startRound(): Promise<void> {
+    // a second click while the first start is still opening the markets
+    if (this.#starting) throw new SessionStateError(`round ${this.#round + 1} is starting`);
+    this.#starting = true;
+    try {
+      await this.#startRound();
+    } finally {
+      this.#starting = false;
+    }
+  }
+
+  async #startRound(): Promise<void> {
     if (this.#phase === "running" || this.#phase === "paused") {
       throw new SessionStateError(`round ${this.#round} is still ${this.#phase}; end it first`);
     }

@@ -144,7 +144,10 @@ Deno.test("live sessions: rounds follow the controls; decisions trade and reach 
   const seqs = s1.got.map((m) => m.seq as number);
   for (let i = 1; i < seqs.length; i++) assert.equal(seqs[i], seqs[i - 1] + 1);
 
-  await session.startRound();
+  // two starts at once (a double click) start one round
+  const both = await Promise.allSettled([session.startRound(), session.startRound()]);
+  assert.deepEqual(both.map((r) => r.status).sort(), ["fulfilled", "rejected"]);
+  assert.equal(session.round, 2);
   session.endRound();
   await session.startRound();
   session.endRound();
