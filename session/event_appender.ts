@@ -33,6 +33,9 @@ export class EventAppender {
   #appended = 0;
   /** Events in the append under way. */
   #sending = 0;
+  #emitted = 0;
+  /** Callbacks waiting for the log to hold everything emitted before them. */
+  readonly #waiting: { mark: number; run: () => void }[] = [];
 
   constructor(log: EventLog, options: EventAppenderOptions = {}) {
     this.#log = log;
@@ -75,6 +78,7 @@ export class EventAppender {
   ): number {
     const seq = (this.#seq.get(stream) ?? 0) + 1;
     this.#seq.set(stream, seq);
+    this.#emitted++;
     this.#pending.push({
       stream,
       seq,
@@ -86,6 +90,28 @@ export class EventAppender {
     });
     this.#schedule();
     return seq;
+  }
+
+  /**
+   * Runs `run` once the log holds every event emitted so far: at once when
+   * it already does. Screens hear of a decision's effects only then, so a
+   * server that dies never leaves a subject looking at something the
+   * rebuilt market lacks.
+   */
+  afterDurable(run: () => void): void {
+    if (this.#appended >= this.#emitted) run();
+    else this.#waiting.push({ mark: this.#emitted, run });
+  }
+
+  #release(): void {
+    while (this.#waiting.length > 0 && this.#waiting[0].mark <= this.#appended) {
+      const { run } = this.#waiting.shift()!;
+      try {
+        run();
+      } catch (e) {
+        this.#report(`after an append: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
   }
 
   /** Resolves once everything emitted so far is in the log (or the appender is closed). */
@@ -118,6 +144,7 @@ export class EventAppender {
     try {
       await this.#log.append(batch);
       this.#appended += batch.length;
+      this.#release();
       this.#retryMs = 50;
       if (!this.#available) {
         this.#available = true;

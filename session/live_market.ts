@@ -418,9 +418,10 @@ export class LiveMarket {
     const c = this.#elo.takeChanges();
     const at = this.#elo.now;
     const people = this.options.participants;
+    const out: [number, UpdateBody][] = [];
     const send = (seat: number, u: UpdateBody) => {
       const p = people[seat - 1];
-      if (p !== null && p !== undefined) this.options.publish(p, u);
+      if (p !== null && p !== undefined) out.push([p, u]);
     };
     const everyone = (make: (seat: number) => UpdateBody) => {
       for (let seat = 1; seat <= people.length; seat++) {
@@ -500,5 +501,9 @@ export class LiveMarket {
       }
     }
     for (const [i, reason] of c.refusals) send(i + 1, { type: "refused", reason });
+    if (out.length === 0) return;
+    this.options.appender.afterDurable(() => {
+      for (const [p, u] of out) this.options.publish(p, u);
+    });
   }
 }

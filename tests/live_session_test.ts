@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { MemoryEventLog } from "../eventlog/memory_event_log.ts";
 import { EventAppender } from "../session/event_appender.ts";
+import type { EventLog } from "../eventlog/log_event.ts";
 import { SessionConfigRejected, SessionRegistry } from "../session/session_registry.ts";
 import type { LiveSession } from "../session/live_session.ts";
 import type { SubjectSocket } from "../session/subject_channel.ts";
@@ -321,4 +322,44 @@ Deno.test("live sessions: several markets run at once, each subject in its own",
   assert.equal(view.markets[1].participants[0].role, "out");
   session.endRound();
   assert.equal(session.phase, "ended");
+});
+
+Deno.test("live sessions: a screen hears of a decision only once the log holds it", async () => {
+  const inner = await MemoryEventLog.open({});
+  let open = true;
+  let release: () => void = () => {};
+  const gated: EventLog = {
+    kind: "gated",
+    append: async (events) => {
+      if (!open) await new Promise<void>((r) => (release = r));
+      await inner.append(events);
+    },
+    read: (stream, after) => inner.read(stream, after),
+    lastSeq: (stream) => inner.lastSeq(stream),
+    streams: (prefix) => inner.streams(prefix),
+    close: () => inner.close(),
+  };
+  const appender = new EventAppender(gated);
+  const r = new SessionRegistry({ appender, configDir: CONFIGS });
+  const session = await r.create(demo(30));
+  const [p1] = session.participants;
+  const screen = new Screen();
+  session.connect(p1, screen);
+  await session.startRound();
+  await sleep(50);
+  await appender.flush();
+  open = false;
+  const before = screen.got.length;
+  session.handle(p1, screen, { type: "role", role: "manual" });
+  await sleep(100);
+  assert.deepEqual(screen.got.slice(before), [], "nothing shown before the log has it");
+  open = true;
+  release();
+  await until(
+    "the role change on screen",
+    () => (screen.last("strategy")?.strategy as { role: string } | undefined)?.role === "manual",
+  );
+  const logged = await inner.read(`${session.code}/m1`);
+  assert.ok(logged.some((e) => e.kind === "action" && e.data.seat === 1));
+  session.endRound();
 });
