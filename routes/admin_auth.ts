@@ -2,14 +2,15 @@
  * The experimenter's password guards /admin and /api: HTTP Basic (any user
  * name; browsers prompt for it) or `Authorization: Bearer <password>` for
  * scripts. The monitor's WebSocket cannot carry either header from a
- * browser, so pages behind the password hand it a per-process key.
+ * browser, so pages behind the password hand it a key derived from it.
  */
 
+import { createHmac } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
 
 export interface AdminAuth {
   password: string;
-  /** Admits the monitor socket; random per server process. */
+  /** Admits the monitor socket; derived from the password. */
   monitorKey: string;
 }
 
@@ -18,10 +19,11 @@ export function newAdminAuth(password?: string): { auth: AdminAuth; generated: b
     const bytes = crypto.getRandomValues(new Uint8Array(12));
     return btoa(String.fromCharCode(...bytes)).replace(/[+/=]/g, "").slice(0, 16);
   };
-  return {
-    auth: { password: password || random(), monitorKey: random() + random() },
-    generated: !password,
-  };
+  const chosen = password || random();
+  // Derived from the password, so an open monitor reconnects after a server
+  // restart with the same password; it reveals nothing of the password.
+  const monitorKey = createHmac("sha256", chosen).update("hft-lab monitor").digest("hex");
+  return { auth: { password: chosen, monitorKey }, generated: !password };
 }
 
 /** Equal strings in time that does not depend on where they differ. */

@@ -147,3 +147,15 @@ Deno.test("session API: round controls answer 409 when they do not fit; exports 
   assert.equal((await call(`/s/${token}x`, { auth: null })).status, 404);
   assert.equal(registry.byToken(`${token}x`), undefined);
 });
+
+Deno.test("admin auth: the monitor key follows the password, and only the password", () => {
+  const a = newAdminAuth("s3cret").auth;
+  const b = newAdminAuth("s3cret").auth;
+  const c = newAdminAuth("other").auth;
+  assert.equal(a.monitorKey, b.monitorKey, "a restarted server's open monitors reconnect");
+  assert.notEqual(a.monitorKey, c.monitorKey);
+  assert.ok(!a.monitorKey.includes("s3cret"));
+  const generated = newAdminAuth();
+  assert.ok(generated.generated);
+  assert.ok(generated.auth.password.length >= 12);
+});
