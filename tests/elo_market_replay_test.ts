@@ -8,12 +8,12 @@
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { externalFeed, investors } from "./elo_fixtures.ts";
+import { eloRoundInput } from "./elo_fixtures.ts";
 import { type EloRoundInput, openEloMarket } from "../market/elo_market.ts";
 import type { SubjectAction } from "../eventlog/event_kinds.ts";
 
 function input(format: "cda" | "fba" | "iex", seed: number): EloRoundInput {
-  return {
+  return eloRoundInput({
     format,
     durationMs: 20_000,
     seats: [
@@ -21,25 +21,9 @@ function input(format: "cda" | "fba" | "iex", seed: number): EloRoundInput {
       { role: "out", speed: false, aX: 0, aY: 0.5, aZ: 0.5 },
       { role: "automated", speed: true, aX: 0, aY: 0.5, aZ: 0.5 },
     ],
-    market: 1,
-    investors,
-    externalFeed,
-    slowLatencyMs: 500,
-    fastLatencyMs: 100,
-    investorLatencyMs: 10,
-    batchMs: 3000,
-    delayMs: 1000,
     pegProportion: 0.5,
-    kSignedVolume: 0.5,
-    kReferencePrice: 0.7,
-    referencePriceMode: "required",
-    signedVolumeMode: "required",
-    deductionRate: 0.1,
-    endowment: 1_000_000,
-    speedUnitCost: 100,
-    repriceOnPostBatch: true,
     seed,
-  };
+  });
 }
 
 const action: fc.Arbitrary<SubjectAction> = fc.oneof(

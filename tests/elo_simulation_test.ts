@@ -7,7 +7,7 @@
  */
 
 import assert from "node:assert/strict";
-import { externalFeed, investors } from "./elo_fixtures.ts";
+import { eloRoundInput, investors } from "./elo_fixtures.ts";
 import { type EloRoundInput, type EloSeat, runEloRound } from "../market/simulation/elo_market.ts";
 import { priceGrid, roundHalfEven } from "../market/price_grid.ts";
 import { resultsPage } from "../market/trader_account.ts";
@@ -22,30 +22,7 @@ const seats: EloSeat[] = [
 ];
 
 function input(over: Partial<EloRoundInput> = {}): EloRoundInput {
-  return {
-    format: "cda",
-    durationMs: 180_000,
-    seats,
-    market: 1,
-    investors,
-    externalFeed,
-    slowLatencyMs: 500,
-    fastLatencyMs: 100,
-    investorLatencyMs: 10,
-    batchMs: 3000,
-    delayMs: 1000,
-    pegProportion: 0,
-    kSignedVolume: 0.5,
-    kReferencePrice: 0.7,
-    referencePriceMode: "required",
-    signedVolumeMode: "required",
-    deductionRate: 0.1,
-    endowment: 1_000_000,
-    speedUnitCost: 100,
-    repriceOnPostBatch: true,
-    seed: 3,
-    ...over,
-  };
+  return eloRoundInput({ seats, ...over });
 }
 
 for (const format of ["cda", "fba", "iex"] as const) {
