@@ -161,15 +161,17 @@ export interface MarketView {
   volumeAtBestBid: number;
   bestOffer: number;
   volumeAtBestOffer: number;
-  /** Resting volume by price, best first per side. */
-  bids: { price: number; volume: number }[];
-  asks: { price: number; volume: number }[];
   external: { bestBid: number; bestOffer: number; signedVolume: number };
   /** IEX peg price, 0 for none. */
   peg: number;
   lastBatch: { clearingPrice: number; volume: number; atMs: number } | null;
   referencePrice: number;
   signedVolume: number;
+}
+
+export interface BookView {
+  bids: { price: number; volume: number }[];
+  asks: { price: number; volume: number }[];
 }
 
 export interface EloMarket {
@@ -184,7 +186,10 @@ export interface EloMarket {
    */
   act(seat: number, action: SubjectAction): string | null;
   seatView(seat: number): SeatView;
+  /** The BBO, the feed, the peg, the last batch and the statistics: cheap, no book walk. */
   marketView(): MarketView;
+  /** Resting volume by price, best first per side: one walk of the whole book. */
+  book(): BookView;
   takeChanges(): EloMarketChanges;
   /** Ends the round at `atMs` (the clock must be there) and settles every seat. */
   finish(atMs: number): EloRoundOutcome;
@@ -776,11 +781,11 @@ export async function openEloMarket(
     });
   });
 
-  function levels(side: "bids" | "asks") {
-    return market.host.exchange.book.snapshot()[side].map((l) => ({
-      price: l.price,
-      volume: l.volume,
-    }));
+  function book(): BookView {
+    const snapshot = market.host.exchange.book.snapshot();
+    const levels = (side: typeof snapshot.bids) =>
+      side.map((l) => ({ price: l.price, volume: l.volume }));
+    return { bids: levels(snapshot.bids), asks: levels(snapshot.asks) };
   }
 
   return {
@@ -812,14 +817,13 @@ export async function openEloMarket(
       volumeAtBestBid: focal.volumeAtBestBid,
       bestOffer: focal.bestOffer,
       volumeAtBestOffer: focal.volumeAtBestOffer,
-      bids: levels("bids"),
-      asks: levels("asks"),
       external: { ...external },
       peg,
       lastBatch,
       referencePrice: reference.value,
       signedVolume: signedVolume.value,
     }),
+    book,
     takeChanges() {
       const c = changes;
       changes = emptyChanges();

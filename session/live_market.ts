@@ -333,7 +333,7 @@ export class LiveMarket {
   }
 
   levels(): BookLevel[] {
-    const v = this.#elo.marketView();
+    const v = this.#elo.book();
     const byPrice = new Map<number, BookLevel>();
     for (const b of v.bids) {
       byPrice.set(b.price, { price: b.price, bid_volume: b.volume, offer_volume: 0 });

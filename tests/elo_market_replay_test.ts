@@ -140,7 +140,7 @@ Deno.test("EloMarket: a person's manual order rests, fills against the other's, 
     500_000,
     "live",
   ]]);
-  assert.ok(m.marketView().bids.some((l) => l.price === 500_000));
+  assert.ok(m.book().bids.some((l) => l.price === 500_000));
   assert.equal(m.act(1, { type: "order", side: "S", price: 500_000 }), null);
   m.run(1400);
   assert.equal(m.seatView(0).inventory, 1);
