@@ -57,7 +57,7 @@ export function subjectSocket(registry: SessionRegistry) {
         };
         found.session.connect(found.participant, socket);
       },
-      onMessage(event, ws) {
+      onMessage(event) {
         if (!found || !socket) return;
         const channel = found.session;
         if (!limit.take()) {
@@ -83,7 +83,6 @@ export function subjectSocket(registry: SessionRegistry) {
             channel.error(found.participant, socket, "the server could not process that message");
           }
         }
-        void ws;
       },
       onClose() {
         if (found && socket) found.session.disconnect(found.participant, socket);
