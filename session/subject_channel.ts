@@ -10,7 +10,7 @@
 
 import type { SubjectUpdate } from "../protocol/subject_protocol.ts";
 
-/** Updates kept for replay; a browser further behind gets a snapshot. */
+/** Updates kept for replay (at least); a browser further behind gets a snapshot. */
 export const REPLAY_DEPTH = 2_000;
 
 const BOOT_SEQ = Math.floor(Date.now() * 1000);
@@ -66,9 +66,11 @@ export class SubjectChannel {
 
   #keep(text: string): void {
     this.#recent.push(text);
-    if (this.#recent.length > REPLAY_DEPTH) {
-      this.#recent.shift();
-      this.#firstRecentSeq++;
+    // trimmed in blocks: at least REPLAY_DEPTH are held, and an update costs O(1)
+    if (this.#recent.length > 2 * REPLAY_DEPTH) {
+      const drop = this.#recent.length - REPLAY_DEPTH;
+      this.#recent.splice(0, drop);
+      this.#firstRecentSeq += drop;
     }
   }
 

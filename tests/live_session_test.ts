@@ -12,7 +12,7 @@ import { EventAppender } from "../session/event_appender.ts";
 import type { EventLog } from "../eventlog/log_event.ts";
 import { SessionConfigRejected, SessionRegistry } from "../session/session_registry.ts";
 import type { LiveSession } from "../session/live_session.ts";
-import type { SubjectSocket } from "../session/subject_channel.ts";
+import { REPLAY_DEPTH, SubjectChannel, type SubjectSocket } from "../session/subject_channel.ts";
 import type { SubjectSnapshot } from "../protocol/subject_protocol.ts";
 import type { RoundStart } from "../eventlog/event_kinds.ts";
 import { marketAt } from "../session/market_replay.ts";
@@ -362,4 +362,22 @@ Deno.test("live sessions: a screen hears of a decision only once the log holds i
   const logged = await inner.read(`${session.code}/m1`);
   assert.ok(logged.some((e) => e.kind === "action" && e.data.seat === 1));
   session.endRound();
+});
+
+Deno.test("subject channel: numbers updates, replays what a socket missed, and forgets only the oldest", () => {
+  const channel = new SubjectChannel();
+  const a = new Screen();
+  channel.attach(a);
+  const first = channel.publish({ type: "refused", reason: "r1" });
+  for (let i = 0; i < 3 * REPLAY_DEPTH; i++) channel.publish({ type: "refused", reason: `x${i}` });
+  assert.equal(a.got.length, 3 * REPLAY_DEPTH + 1);
+  assert.equal(a.got.at(-1)!.seq, first + 3 * REPLAY_DEPTH);
+  // too far behind: the caller must send a snapshot
+  assert.equal(channel.since(first), null);
+  const last = channel.seq;
+  const missed = channel.since(last - REPLAY_DEPTH)!;
+  assert.equal(missed.length, REPLAY_DEPTH);
+  assert.equal(JSON.parse(missed[0]).seq, last - REPLAY_DEPTH + 1);
+  assert.deepEqual(channel.since(last), []);
+  assert.equal(channel.since(last + 1), null, "a number from the future is not ours");
 });
