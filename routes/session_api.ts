@@ -6,7 +6,8 @@
  *   `{code, admin_url, participants: [{label, url}]}`; 400 `{error}` lists
  *   every problem of a bad config.
  * - `GET /api/sessions` → the sessions; `GET /api/sessions/:code` → one.
- * - `POST /api/sessions/:code/{start,pause,resume,end}` → the session, or
+ * - `POST /api/sessions/:code/{start,pause,resume,end}` (also `start-round`,
+ *   `end-round`) → the session, or
  *   409 `{error}` when the action does not fit its state.
  * - `GET /api/sessions/:code/export.zip`, `/export/:file` → the data.
  */
@@ -98,7 +99,10 @@ export function sessionApi(
     resume: (s) => s.resume(),
     end: (s) => s.endRound(),
   };
-  api.post("/:code/:action{start|pause|resume|end}", async (c) => {
+  // `start-round` and `end-round` read as well in a script
+  actions["start-round"] = actions.start;
+  actions["end-round"] = actions.end;
+  api.post("/:code/:action{start|start-round|pause|resume|end|end-round}", async (c) => {
     const session = registry.get(c.req.param("code"));
     if (!session) return c.json({ error: `no session ${c.req.param("code")}` }, 404);
     try {

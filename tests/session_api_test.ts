@@ -122,8 +122,10 @@ Deno.test("session API: round controls answer 409 when they do not fit; exports 
   assert.equal((await post("pause")).status, 200);
   assert.equal((await post("resume")).status, 200);
   assert.equal((await post("resume")).status, 409);
-  const ended = await post("end");
+  const ended = await post("end-round");
   assert.equal((await ended.json()).phase, "ended");
+  assert.equal((await post("start-round")).status, 200);
+  assert.equal((await (await post("end")).json()).round, 2);
   assert.equal((await call(`/api/sessions/nosuch`)).status, 404);
   assert.equal((await call(`/api/sessions/nosuch/start`, { method: "POST" })).status, 404);
 
@@ -133,7 +135,8 @@ Deno.test("session API: round controls answer 409 when they do not fit; exports 
   const files = unzipSync(new Uint8Array(await zip.arrayBuffer()));
   assert.ok(`hft-${code}-participants.csv` in files, Object.keys(files).join(", "));
   const participantsCsv = new TextDecoder().decode(files[`hft-${code}-participants.csv`]);
-  assert.equal(participantsCsv.trim().split(/\r?\n/).length, 1 + 2);
+  // a header, then each of the two participants in each of the two rounds played
+  assert.equal(participantsCsv.trim().split(/\r?\n/).length, 1 + 2 * 2);
   const one = await call(`/api/sessions/${code}/export/trades.csv`);
   assert.equal(one.status, 200);
   assert.match(one.headers.get("content-type") ?? "", /text\/csv/);
