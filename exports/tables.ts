@@ -374,14 +374,17 @@ function sliderColumn(
   );
 }
 
-function traderField(
-  name: keyof TraderRecord,
+/** A column copied as is from a record's field of the same name. */
+function recordField<D>(
+  name: keyof D & string,
   type: "integer" | "decimal" | "text",
   unit: string,
   meaning: string,
-): Column<TraderRow> {
+): Column<{ d: D }> {
   return col(name, type, unit, meaning, (r) => r.d[name]);
 }
+
+const traderField = recordField<TraderRecord>;
 
 const traderRecordsTable = defineTable<TraderRow>({
   name: "trader_records.csv",
@@ -604,14 +607,7 @@ function* marketRows(index: SessionIndex): Iterable<MarketRow> {
   }
 }
 
-function marketField(
-  name: keyof MarketRecord,
-  type: "integer" | "decimal" | "text",
-  unit: string,
-  meaning: string,
-): Column<MarketRow> {
-  return col(name, type, unit, meaning, (r) => r.d[name]);
-}
+const marketField = recordField<MarketRecord>;
 
 const marketRecordsTable = defineTable<MarketRow>({
   name: "market_records.csv",
