@@ -7,6 +7,7 @@
 
 import { createHmac } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
+import { newToken } from "../session/secret_token.ts";
 
 export interface AdminAuth {
   password: string;
@@ -15,11 +16,7 @@ export interface AdminAuth {
 }
 
 export function newAdminAuth(password?: string): { auth: AdminAuth; generated: boolean } {
-  const random = () => {
-    const bytes = crypto.getRandomValues(new Uint8Array(12));
-    return btoa(String.fromCharCode(...bytes)).replace(/[+/=]/g, "").slice(0, 16);
-  };
-  const chosen = password || random();
+  const chosen = password || newToken(12);
   // Derived from the password, so an open monitor reconnects after a server
   // restart with the same password; it reveals nothing of the password.
   const monitorKey = createHmac("sha256", chosen).update("hft-lab monitor").digest("hex");

@@ -17,6 +17,7 @@ import type {
 } from "../eventlog/event_kinds.ts";
 import type { EventAppender } from "./event_appender.ts";
 import { LiveMarket } from "./live_market.ts";
+import { newToken } from "./secret_token.ts";
 import {
   marketSeed,
   planSession,
@@ -591,11 +592,4 @@ export class LiveSession {
       markets,
     };
   }
-}
-
-/** 128 random bits, URL-safe: a link nobody can guess. */
-export function newToken(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_")
-    .replace(/=+$/, "");
 }

@@ -15,6 +15,7 @@ import { EventStore } from "../store/event_store.ts";
 import { Persister, type PersisterStats } from "../workers/persister.ts";
 import type { FromPersisterWorker, ToPersisterWorker } from "../workers/persister_worker.ts";
 import type { SessionExportInput } from "../exports/mod.ts";
+import type { EventLog, LogEvent } from "../eventlog/log_event.ts";
 import { EventAppender } from "./event_appender.ts";
 import { SessionRegistry } from "./session_registry.ts";
 
@@ -36,6 +37,18 @@ export interface Storage {
   health(): Record<string, unknown>;
   describe(): string;
   close(): Promise<void>;
+}
+
+/** A session's streams as the log holds them, or null when it holds none. */
+export async function sessionFromLog(
+  log: EventLog,
+  code: string,
+): Promise<SessionExportInput | null> {
+  const session = await log.read(code);
+  if (session.length === 0) return null;
+  const markets = new Map<string, LogEvent[]>();
+  for (const s of await log.streams(`${code}/`)) markets.set(s, await log.read(s));
+  return { session, markets };
 }
 
 /** The database, or an error that says which one could not be opened. */
@@ -113,17 +126,14 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
     appender,
     registry,
     async exportSource(code) {
-      const markets = new Map<string, Awaited<ReturnType<typeof log.read>>>();
-      const session = await log.read(code);
-      if (session.length > 0) {
-        for (const s of await log.streams(`${code}/`)) markets.set(s, await log.read(s));
-        return { session, markets };
-      }
-      if (!store) return null;
+      const fromLog = await sessionFromLog(log, code);
+      if (fromLog || !store) return fromLog;
       const stored = await store.readSession(code);
       if (stored.session.length === 0) return null;
-      for (const m of stored.markets) markets.set(m.stream, m.events);
-      return { session: stored.session, markets };
+      return {
+        session: stored.session,
+        markets: new Map(stored.markets.map((m) => [m.stream, m.events])),
+      };
     },
     health() {
       const stats = persister?.stats() ?? workerStats;

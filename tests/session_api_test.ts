@@ -15,6 +15,7 @@ import { MemoryEventLog } from "../eventlog/memory_event_log.ts";
 import { EventAppender } from "../session/event_appender.ts";
 import { SessionRegistry } from "../session/session_registry.ts";
 import { MAX_CONFIG_BYTES } from "../routes/session_api.ts";
+import { sessionFromLog } from "../session/storage.ts";
 
 const CONFIGS = new URL("../configs/", import.meta.url).pathname;
 const DEMO = (await Deno.readTextFile(`${CONFIGS}elo-cda-demo.yaml`))
@@ -31,13 +32,7 @@ async function setup() {
     sessions: {
       registry,
       auth,
-      exportSource: async (code) => {
-        const session = await log.read(code);
-        if (session.length === 0) return null;
-        const markets = new Map();
-        for (const s of await log.streams(`${code}/`)) markets.set(s, await log.read(s));
-        return { session, markets };
-      },
+      exportSource: (code) => sessionFromLog(log, code),
       examples: () => Promise.resolve([{ name: "elo-cda-demo.yaml", text: DEMO }]),
     },
   });
