@@ -409,11 +409,6 @@ export class LiveSession {
     this.#channels.get(p.index)!.direct(socket, { type: "error", message });
   }
 
-  /** Records a round trip measured by the server (ws ping), for the monitor. */
-  noteRtt(p: ParticipantEntry, ms: number): void {
-    this.#presence.get(p.index)!.rttMs = ms;
-  }
-
   clock(): ClockState {
     const market = this.#markets[0];
     return {
