@@ -14,6 +14,8 @@
  */
 
 import type { EloRole } from "../market/session_config.ts";
+import type { PageName } from "../protocol/subject_protocol.ts";
+import type { Payment } from "../experiment/payment.ts";
 
 // ---- session stream `<code>` -------------------------------------------------
 
@@ -22,11 +24,16 @@ export interface ParticipantEntry {
   index: number;
   /** Shown to the experimenter: "P1", or the lab seat's name. */
   label: string;
-  /** The link's secret: admits only this seat. */
+  /** The link's secret: admits only this participant. */
   token: string;
-  /** 1-based market, and seat within it (firm letter A = 1). */
-  market: number;
-  seat: number;
+  /**
+   * 1-based market, and seat within it (firm letter A = 1); null until the
+   * markets are formed (`markets_formed`), and for anyone not admitted.
+   */
+  market: number | null;
+  seat: number | null;
+  /** The room seat (its token) this participant was given to, if the session runs in a room. */
+  room_seat?: string;
 }
 
 export interface SessionCreated {
@@ -38,6 +45,72 @@ export interface SessionCreated {
   config_text: string;
   config_source: string;
   participants: ParticipantEntry[];
+  /** The room the session runs in, if any. */
+  room?: string | null;
+  /**
+   * With session.random-payoff: the paid round, drawn once at creation
+   * (uniformly from the non-trial rounds) and never again.
+   */
+  paid_round?: number | null;
+}
+
+// ---- session stream: the experiment's flow --------------------------------------
+
+/** `consent`: a participant's answer on the consent page. */
+export interface ConsentEvent {
+  participant: number;
+  agree: boolean;
+}
+
+/** `markets_formed`: who trades where; everyone else is paid the participation fee only. */
+export interface MarketsFormed {
+  markets: number;
+  seats: { participant: number; market: number; seat: number }[];
+  not_consented: number[];
+  /** More people consented than seats: these were drawn to sit out. */
+  overbooked: number[];
+  /** Too few consented and underbooking is not allowed: nobody trades. */
+  underbooked: number[];
+  /** Why formation happened now: everyone answered, or the experimenter went ahead. */
+  by: "consent" | "experimenter" | "creation";
+}
+
+/** `page`: a participant arrived on a page (page times come from these). */
+export interface PageEvent {
+  participant: number;
+  page: PageName;
+  round: number | null;
+}
+
+/** `quiz_answer`: one attempt at one question. */
+export interface QuizAnswerEvent {
+  participant: number;
+  question: string;
+  /** The option's text (positions differ between participants). */
+  answer: string;
+  attempt: number;
+  correct: boolean;
+}
+
+/** `survey`: a participant's survey answers. */
+export interface SurveyEvent {
+  participant: number;
+  answers: Record<string, string>;
+}
+
+/** `dropout`: the experimenter marked a participant dropped (a bot plays the seat) or back. */
+export interface DropoutEvent {
+  participant: number;
+  dropped: boolean;
+  /** The round running or next when it happened. */
+  round: number;
+}
+
+/** `payments`: the final payment of every participant, computed once with its inputs. */
+export interface PaymentsEvent {
+  rule: "sum" | "random";
+  paid_round: number | null;
+  rows: Payment[];
 }
 
 /** Session stream: a subject's connection came or went, or reported telemetry. */
@@ -217,6 +290,11 @@ export interface PayoffEvent {
   endowment: number;
   cash: number;
   inventory: number;
+  /** Shares bought and sold, and the sums of their prices (results-page averages). */
+  bought?: number;
+  sold?: number;
+  sum_bid_price?: number;
+  sum_ask_price?: number;
   reference_price: number;
   inventory_value: number;
   speed_cost: number;

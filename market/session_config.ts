@@ -141,6 +141,35 @@ export interface BcsParameters {
   investorRatePerS: number;
 }
 
+/** The pages around the market (section `flow`, and upstream's page timeouts). */
+export interface FlowConfig {
+  /** Markdown of the consent page (flow.consent); null: no consent page, everyone takes part. */
+  consent: string | null;
+  /** Markdown instructions for this config's auction format (flow.instructions); null: none. */
+  instructions: string | null;
+  /**
+   * The question bank in upstream's q_and_a.json format (flow.quiz), resolved
+   * against the config's directory; null: no quiz and no survey.
+   */
+  quizFile: string | null;
+  /** Sections asked before the first paid round (flow.quiz-sections). */
+  quizSections: string[];
+  /** Sections asked after the last round (flow.survey-sections). */
+  surveySections: string[];
+  /** Tries per quiz question before the right answer is shown (flow.quiz-attempts). */
+  quizAttempts: number;
+  /** Rounds start when everyone is ready ("auto"), or only by the experimenter (flow.round-start). */
+  roundStart: "auto" | "experimenter";
+  /** The trading page stays up this long after the round ends (session.post-session-delay). */
+  postRoundDelayMs: number;
+  /** The results page moves on by itself after this long; 0: never (session.auto-advance). */
+  autoAdvanceMs: number;
+  /** "Next" on the results page appears after this long (session.next-button-timeout). */
+  resultsNextDelayMs: number;
+  /** "Next" on the instructions appears after this long (session.instructions-next-button-timeout). */
+  instructionsNextDelayMs: number;
+}
+
 interface SessionConfigBase {
   /** The `source` argument: a file path, or any label for text from elsewhere. */
   source: string;
@@ -163,8 +192,12 @@ interface SessionConfigBase {
   /** Traders admitted to the session: numberOfMarkets × tradersPerMarket. */
   numberOfTraders: number;
   allowUnderbooking: boolean;
-  /** Participant links in demo mode. */
+  /**
+   * Participants (links) of a live session: demo.number-of-participants, or by
+   * default as many as the markets have seats for people.
+   */
   demoParticipants: number;
+  flow: FlowConfig;
   /** FBA batch interval; null for other formats. */
   batchLengthMs: number | null;
   /** IEX speed bump; null for other formats. */
@@ -826,6 +859,19 @@ class Parser {
       numberOfTraders,
       allowUnderbooking,
       demoParticipants,
+      flow: {
+        consent: null,
+        instructions: null,
+        quizFile: null,
+        quizSections: ["inventory", "external_market", "speed", "market_specific_design"],
+        surveySections: ["general"],
+        quizAttempts: 2,
+        roundStart: "auto",
+        postRoundDelayMs: 5000,
+        autoAdvanceMs: 60000,
+        resultsNextDelayMs: 0,
+        instructionsNextDelayMs: 60000,
+      },
       batchLengthMs,
       speedBumpMs,
       latency,

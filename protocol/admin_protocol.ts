@@ -7,13 +7,31 @@
  */
 
 import type { EloRole } from "../market/session_config.ts";
-import type { Bbo, BookLevel, Phase } from "./subject_protocol.ts";
+import type { Bbo, BookLevel, PageName, Phase } from "./subject_protocol.ts";
+import type { Eligibility, Payment } from "../experiment/payment.ts";
 
 export interface ParticipantView {
   index: number;
   label: string;
-  market: number;
-  seat: number;
+  /** Null until the markets are formed, and for anyone not admitted to trade. */
+  market: number | null;
+  seat: number | null;
+  /** The room seat's label when the session runs in a room. */
+  room_seat: string | null;
+  page: PageName;
+  /** The round of a wait, trading or results page. */
+  page_round: number | null;
+  /** null: has not answered (or there is no consent page). */
+  consent: boolean | null;
+  /** null until the markets are formed. */
+  eligibility: Eligibility | null;
+  /** A bot plays the seat. */
+  dropped: boolean;
+  /** Quiz questions answered right at the first try / asked. */
+  quiz_right_first: number;
+  quiz_asked: number;
+  /** The final payment (1/10,000 currency), once computed. */
+  payment: number | null;
   /** The subject's link (absolute when the server knows its origin). */
   url: string;
   connected: boolean;
@@ -50,6 +68,16 @@ export interface SessionView {
   duration_ms: number;
   admin_url: string;
   markets: MarketView[];
+  /** Everyone, admitted or not, in participant order. */
+  participants: ParticipantView[];
+  /** The room the session runs in. */
+  room: string | null;
+  /** Markets have been formed (consent is over). */
+  formed: boolean;
+  round_start: "auto" | "experimenter";
+  currency: string;
+  /** Computed once when the last round is settled (or the experimenter finishes early). */
+  payments: Payment[] | null;
 }
 
 export interface SessionSummary {

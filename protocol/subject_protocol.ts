@@ -15,6 +15,7 @@
  */
 
 import type { EloRole } from "../market/session_config.ts";
+import type { Payment } from "../experiment/payment.ts";
 
 export const NO_BID = 0;
 export const NO_OFFER = 2147483647;
@@ -33,7 +34,117 @@ export type SubjectRequest =
   /** Round-trip probe; answered by `pong` with the same id. */
   | { type: "ping"; id: number }
   /** Every 10 s: the client's measured latency (mean and 90th percentile) and attention share. */
-  | { type: "telemetry"; avg_latency_ms: number; max_latency_ms: number; percent_active: number };
+  | { type: "telemetry"; avg_latency_ms: number; max_latency_ms: number; percent_active: number }
+  /** The consent page's answer. */
+  | { type: "consent"; agree: boolean }
+  /**
+   * Leave `page` for the next one. Naming the page (and round) the subject is
+   * on makes a repeated click harmless: it no longer matches and is ignored.
+   */
+  | { type: "next"; page: PageName; round: number | null }
+  /** A quiz answer: `answer` indexes the options as this subject was shown them. */
+  | { type: "quiz_answer"; question: string; answer: number }
+  /** The survey, all at once: question id → chosen option or free text. */
+  | { type: "survey"; answers: Record<string, string> };
+
+// ---- pages ----------------------------------------------------------------------
+
+/**
+ * Where a participant is in the session. The order is consent →
+ * instructions → (wait → trading → results) per round, with the quiz before
+ * the first paid round → survey → payment; pages the config leaves out are
+ * skipped. Someone not admitted to trade goes straight to payment.
+ */
+export type PageName =
+  | "consent"
+  | "instructions"
+  | "quiz"
+  | "wait"
+  | "trading"
+  | "results"
+  | "survey"
+  | "payment";
+
+export interface QuizQuestionView {
+  id: string;
+  question: string;
+  options: string[];
+  /** Indices of the options tried so far, in order. */
+  tried: number[];
+  max_attempts: number;
+  /** open: still to answer; right: answered right; revealed: attempts used up. */
+  state: "open" | "right" | "revealed";
+  /** The right option, once the question is no longer open. */
+  correct: number | null;
+}
+
+export interface SurveyQuestionView {
+  id: string;
+  question: string;
+  /** Empty: free text. */
+  options: string[];
+}
+
+/** The results-page equations (leeps-hft-app.md §8.2), amounts in 1/10,000 ECU. */
+export interface RoundResultView {
+  round: number;
+  trial: boolean;
+  endowment: number;
+  bought: number;
+  sold: number;
+  /** Average prices, rounded to 1/10,000 ECU; 0 when nothing was bought/sold. */
+  avg_buy: number;
+  avg_sale: number;
+  cash: number;
+  inventory: number;
+  reference_price: number;
+  inventory_value: number;
+  speed_seconds: number;
+  /** Per second of speed. */
+  speed_unit_cost: number;
+  speed_cost: number;
+  payoff_before_deduction: number;
+  deduction_rate: number;
+  deduction: number;
+  payoff: number;
+  /** A bot played this seat for part of the round (the participant had dropped out). */
+  played_by_bot: boolean;
+}
+
+export type PageView =
+  | { name: "consent"; html: string }
+  | {
+    name: "instructions";
+    html: string;
+    /** Server time (epoch ms) from which "next" is offered. */
+    next_at: number;
+  }
+  | { name: "quiz"; questions: QuizQuestionView[] }
+  | {
+    name: "wait";
+    round: number;
+    trial: boolean;
+    /** Participants this round still waits for (0 once it is about to start). */
+    waiting_for: number;
+    /** True when the experimenter starts rounds by hand. */
+    experimenter_starts: boolean;
+  }
+  | { name: "trading"; round: number }
+  | {
+    name: "results";
+    round: number;
+    /** null when this participant had no seat in the round (it started without them). */
+    result: RoundResultView | null;
+    next_at: number;
+    /** Server time at which the page moves on by itself (null: it waits for "next"). */
+    advance_at: number | null;
+  }
+  | { name: "survey"; questions: SurveyQuestionView[]; submitted: boolean }
+  | {
+    name: "payment";
+    /** Null until the last round is settled. */
+    payment: Payment | null;
+  };
 
 // ---- server → browser ---------------------------------------------------------
 
@@ -115,6 +226,8 @@ export interface ClockState {
 
 export interface SubjectSnapshot {
   label: string;
+  /** The page this participant is on. */
+  page: PageView;
   environment: "elo" | "bcs";
   format: "cda" | "fba" | "iex";
   /** Roles this environment offers, in button order. */
@@ -159,6 +272,8 @@ export type SubjectUpdate =
     /** A message the server could not parse; the connection stays open. */
     | { type: "error"; message: string }
     | { type: "pong"; id: number; server_ms: number }
+    /** The participant moved to another page, or its content changed. */
+    | { type: "page"; page: PageView }
   );
 
 // ---- parsing ------------------------------------------------------------------
@@ -170,8 +285,21 @@ export class ProtocolError extends Error {
   }
 }
 
-/** Frames larger than this are refused before parsing. */
-export const MAX_FRAME_BYTES = 4096;
+/** Frames larger than this are refused before parsing (a survey's free text fits). */
+export const MAX_FRAME_BYTES = 8192;
+/** Characters of one free-text survey answer. */
+export const MAX_SURVEY_ANSWER = 1000;
+
+const PAGES: readonly PageName[] = [
+  "consent",
+  "instructions",
+  "quiz",
+  "wait",
+  "trading",
+  "results",
+  "survey",
+  "payment",
+];
 
 const ROLES: readonly EloRole[] = ["out", "manual", "automated"];
 
@@ -270,10 +398,51 @@ export function parseSubjectRequest(frame: string | ArrayBuffer | Blob): Subject
         max_latency_ms: real(m, "max_latency_ms", 0, 3_600_000),
         percent_active: real(m, "percent_active", 0, 100),
       };
+    case "consent":
+      return { type: "consent", agree: bool(m, "agree") };
+    case "next": {
+      const page = oneOf(m, "page", PAGES);
+      const round = field(m, "round");
+      return {
+        type: "next",
+        page,
+        round: round === null ? null : int(m, "round", 1, 1000),
+      };
+    }
+    case "quiz_answer": {
+      const question = field(m, "question");
+      if (typeof question !== "string" || question.length === 0 || question.length > 200) {
+        throw new ProtocolError(
+          `quiz_answer: "question" must be a question id (1..200 characters), got ${
+            JSON.stringify(question)?.slice(0, 50)
+          }`,
+        );
+      }
+      return { type: "quiz_answer", question, answer: int(m, "answer", 0, 99) };
+    }
+    case "survey": {
+      const answers = field(m, "answers");
+      if (typeof answers !== "object" || answers === null || Array.isArray(answers)) {
+        throw new ProtocolError('survey: "answers" must be an object of question id → answer');
+      }
+      const out: Record<string, string> = {};
+      for (const [k, v] of Object.entries(answers)) {
+        if (typeof v !== "string") {
+          throw new ProtocolError(`survey: the answer to "${k.slice(0, 50)}" must be text`);
+        }
+        if (v.length > MAX_SURVEY_ANSWER) {
+          throw new ProtocolError(
+            `survey: the answer to "${k.slice(0, 50)}" is longer than ${MAX_SURVEY_ANSWER} characters`,
+          );
+        }
+        out[k] = v;
+      }
+      return { type: "survey", answers: out };
+    }
     default:
       throw new ProtocolError(
-        `unknown message type ${JSON.stringify(m.type)}; expected one of ` +
-          "hello, role, speed, sliders, order, ping, telemetry",
+        `unknown message type ${JSON.stringify(m.type)?.slice(0, 50)}; expected one of ` +
+          "hello, role, speed, sliders, order, ping, telemetry, consent, next, quiz_answer, survey",
       );
   }
 }
