@@ -102,11 +102,37 @@ export function sessionApi(
   // `start-round` and `end-round` read as well in a script
   actions["start-round"] = actions.start;
   actions["end-round"] = actions.end;
-  api.post("/:code/:action{start|start-round|pause|resume|end|end-round}", async (c) => {
+  actions["form-markets"] = (s) => s.formMarkets();
+  actions.finish = (s) => s.finish();
+  api.post(
+    "/:code/:action{start|start-round|pause|resume|end|end-round|form-markets|finish}",
+    async (c) => {
+      const session = registry.get(c.req.param("code"));
+      if (!session) return c.json({ error: `no session ${c.req.param("code")}` }, 404);
+      try {
+        await actions[c.req.param("action")](session);
+      } catch (e) {
+        if (e instanceof SessionStateError) return c.json({ error: e.message }, 409);
+        throw e;
+      }
+      return c.json(viewOf(session, sessionUrls(c, options.publicUrl)));
+    },
+  );
+
+  // a bot takes a dropped participant's seat; `restore` gives it back
+  api.post("/:code/participants/:index/:action{drop|restore}", (c) => {
     const session = registry.get(c.req.param("code"));
     if (!session) return c.json({ error: `no session ${c.req.param("code")}` }, 404);
+    const index = Number(c.req.param("index"));
+    if (!Number.isInteger(index) || index < 1 || index > session.participants.length) {
+      return c.json({
+        error: `participant must be 1..${session.participants.length}, got ${
+          c.req.param("index").slice(0, 20)
+        }`,
+      }, 404);
+    }
     try {
-      await actions[c.req.param("action")](session);
+      session.setDropped(index, c.req.param("action") === "drop");
     } catch (e) {
       if (e instanceof SessionStateError) return c.json({ error: e.message }, 409);
       throw e;

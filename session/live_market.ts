@@ -47,6 +47,8 @@ export interface LiveMarketOptions {
   appender: EventAppender;
   /** Delivers a screen update to one participant. */
   publish: (participant: number, update: UpdateBody) => void;
+  /** Sees every record the market appends (the session collects payoffs). */
+  onRecord?: (kind: string, data: Record<string, unknown>) => void;
   /** Called once when the round has ended and been settled. */
   onEnd: (market: LiveMarket) => void;
   /** Monotonic ms (tests drive it). */
@@ -201,6 +203,7 @@ export class LiveMarket {
       round: this.options.round,
       roundMs: this.#elo.now,
     });
+    this.options.onRecord?.(kind, data);
   }
 
   #input(kind: string, data: Record<string, unknown>, atMs: number): void {

@@ -10,7 +10,8 @@ import { ExogenousFileError } from "../market/exogenous/mod.ts";
 import type { LogEvent } from "../eventlog/log_event.ts";
 import type { ParticipantEntry, SessionCreated } from "../eventlog/event_kinds.ts";
 import type { EventAppender } from "./event_appender.ts";
-import { LiveSession } from "./live_session.ts";
+import { LiveSession, type RoomSeats, SessionStateError } from "./live_session.ts";
+import { QuestionBankError } from "../experiment/quiz.ts";
 
 /** A config the server cannot run; the message lists every problem. */
 export class SessionConfigRejected extends Error {
@@ -59,10 +60,29 @@ export class SessionRegistry {
   }
 
   /**
+   * The participant a room seat's link leads to: the seat's place in the
+   * room's newest session, if it has one.
+   */
+  byRoomSeat(token: string): { session: LiveSession; participant: ParticipantEntry } | undefined {
+    let found: { session: LiveSession; participant: ParticipantEntry } | undefined;
+    // sessions are kept in creation order: the last match is the room's current session
+    for (const session of this.#sessions.values()) {
+      const participant = session.participantByRoomSeat(token);
+      if (participant) found = { session, participant };
+    }
+    return found;
+  }
+
+  /**
    * A new session from a config's text (YAML or JSON). `name` is what
    * errors call it; relative files resolve against the config directory.
+   * In a room, participants take the room's seats in the order given.
    */
-  async create(text: string, name = "session.yaml"): Promise<LiveSession> {
+  async create(
+    text: string,
+    name = "session.yaml",
+    options: { room?: RoomSeats } = {},
+  ): Promise<LiveSession> {
     const source = join(this.#options.configDir, name.replace(/[\\/]/g, "_"));
     const config = this.#parse(text, source);
     const code = this.#newCode();
@@ -74,6 +94,7 @@ export class SessionRegistry {
         text,
         code,
         this.#options.now,
+        options,
       );
     } catch (e) {
       throw rejected(e);
@@ -116,11 +137,15 @@ export class SessionRegistry {
   async recover(): Promise<number> {
     const log = this.#options.appender.log;
     const streams = await log.streams();
-    const codes = streams.filter((s) => !s.includes("/"));
-    for (const code of codes) {
+    const found: [string, LogEvent[]][] = [];
+    for (const code of streams.filter((s) => !s.includes("/"))) {
+      const events = await log.read(code);
+      if (events[0]?.kind === "session_created") found.push([code, events]);
+    }
+    // in creation order, as they were kept: a room's newest session is its current one
+    found.sort((a, b) => a[1][0].wallMs - b[1][0].wallMs);
+    for (const [code, sessionEvents] of found) {
       try {
-        const sessionEvents = await log.read(code);
-        if (sessionEvents[0]?.kind !== "session_created") continue;
         const created = sessionEvents[0].data as unknown as SessionCreated;
         const config = parseSessionConfig(created.config_text, created.config_source);
         if (config.environment !== "elo") continue;
@@ -154,7 +179,10 @@ export class SessionRegistry {
 }
 
 function rejected(e: unknown): unknown {
-  if (e instanceof ConfigError || e instanceof ExogenousFileError) {
+  if (
+    e instanceof ConfigError || e instanceof ExogenousFileError ||
+    e instanceof QuestionBankError || e instanceof SessionStateError
+  ) {
     return new SessionConfigRejected(e.message);
   }
   if (e instanceof Deno.errors.NotFound) {

@@ -153,7 +153,7 @@ Deno.test("live sessions: rounds follow the controls; decisions trade and reach 
   await session.startRound();
   session.endRound();
   assert.equal(session.phase, "finished");
-  await assert.rejects(() => session.startRound(), /all 3 rounds have been played/);
+  await assert.rejects(() => session.startRound(), /the session is finished; payments are computed/);
   // every seat settled every round, the practice round marked as such
   await appender.flush();
   const payoffs = (await log.read(`${session.code}/m1`)).filter((e) => e.kind === "payoff");
@@ -276,7 +276,7 @@ Deno.test("replay: a market rebuilt at time t from its log is the market that st
     at,
   );
   for (const [i, p] of session.participants.entries()) {
-    const seat = market.seatView(p.seat - 1);
+    const seat = market.seatView(p.seat! - 1);
     assert.equal(seat.role, live[i].strategy.role);
     assert.equal(seat.inventory, live[i].wallet.inventory);
     assert.equal(seat.cash, live[i].wallet.cash);
