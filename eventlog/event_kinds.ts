@@ -102,8 +102,9 @@ export interface SurveyEvent {
 export interface DropoutEvent {
   participant: number;
   dropped: boolean;
-  /** The round running or next when it happened. */
+  /** The round trading when it happened (`running`), or else the next round. */
   round: number;
+  running: boolean;
 }
 
 /** `payments`: the final payment of every participant, computed once with its inputs. */
