@@ -40,6 +40,9 @@ export interface FlowSettings {
   hasQuiz: boolean;
   survey: SurveyQuestion[];
   quizAttempts: number;
+  /** "Next" is refused on the instructions / results page until this long after arriving. */
+  instructionsNextDelayMs: number;
+  resultsNextDelayMs: number;
 }
 
 export interface FlowEvent {
@@ -250,14 +253,26 @@ export class SessionFlow {
     return events;
   }
 
-  /** "Next" from `page` (of `round`); a request for a page already left is ignored ([]). */
-  decideNext(index: number, page: PageName, round: number | null): FlowEvent[] {
+  /**
+   * "Next" from `page` (of `round`) at epoch ms `now`; a request for a page
+   * already left is ignored ([]).
+   */
+  decideNext(index: number, page: PageName, round: number | null, now: number): FlowEvent[] {
     const p = this.person(index);
     if (p.page !== page || p.round !== round) return [];
     switch (page) {
       case "instructions":
-      case "results":
+      case "results": {
+        const delay = page === "instructions"
+          ? this.settings.instructionsNextDelayMs
+          : this.settings.resultsNextDelayMs;
+        // the page hides the button until then; a hand-made request waits as well
+        const wait = p.since + delay - now;
+        if (wait > 0) {
+          throw new FlowRefusal(`please stay on this page ${Math.ceil(wait / 1000)} s more`);
+        }
         break;
+      }
       case "quiz":
         if ([...this.quizOf(index)].some((q) => this.quizProgress(p, q.id).state === "open")) {
           throw new FlowRefusal("answer every question first");
@@ -340,7 +355,7 @@ export class SessionFlow {
   decideAdvanceResults(round: number): FlowEvent[] {
     return this.seated()
       .filter((p) => p.page === "results" && p.round === round)
-      .flatMap((p) => this.decideNext(p.index, "results", round));
+      .flatMap((p) => this.decideNext(p.index, "results", round, Infinity));
   }
 
   #positionOf(page: PageName, round: number | null): number {
@@ -437,6 +452,8 @@ export class SessionFlow {
         if (!q) return;
         const progress = this.quizProgress(p, e.question);
         const answer = q.options.indexOf(e.answer);
+        // a log written by another version could hold answers this bank no longer takes
+        if (progress.state !== "open" || answer < 0) return;
         const graded = gradeAttempt(q, progress.tried, answer, this.settings.quizAttempts);
         p.quiz.set(e.question, { tried: [...progress.tried, answer], state: graded.state });
         return;

@@ -16,8 +16,8 @@
  * upstream files still load, but each one is listed in
  * {@link SessionConfig.warnings}.
  *
- * No I/O: exogenous file names are resolved to paths against the config's
- * own directory, and the caller reads them. The key-by-key reference is
+ * No I/O: exogenous and question-bank file names are resolved to paths
+ * against the config's own directory, and the caller reads them. The key-by-key reference is
  * `README.md, section Session configuration`.
  */
 
@@ -250,6 +250,7 @@ const SECTIONS = [
   "traders",
   "parameters",
   "exogenous-events",
+  "flow",
   "tests",
 ] as const;
 type Section = typeof SECTIONS[number];
@@ -272,6 +273,10 @@ const KEYS: Record<Section, readonly string[]> = {
     "run-survey",
     "seed",
     "exogenous-event-directory",
+    "post-session-delay",
+    "auto-advance",
+    "next-button-timeout",
+    "instructions-next-button-timeout",
   ],
   market: ["auction-format", "number-of-markets", "traders-per-market"],
   demo: ["number-of-participants"],
@@ -304,8 +309,19 @@ const KEYS: Record<Section, readonly string[]> = {
     "investor-rate",
   ],
   "exogenous-events": ["investor-arrivals", "external-feed", "fundamental-value-jumps"],
+  flow: [
+    "consent",
+    "instructions",
+    "quiz",
+    "quiz-sections",
+    "survey-sections",
+    "quiz-attempts",
+    "round-start",
+  ],
   tests: [],
 };
+
+export const AUCTION_FORMATS: readonly AuctionFormat[] = ["cda", "fba", "iex"];
 
 const SEAT_KEYS = ["role", "speed", "bot", "a-x", "a-y", "a-z", "spread"] as const;
 
@@ -339,16 +355,9 @@ const BCS_ONLY = new Set([
  * upstream BCS files carry it for every format.)
  */
 export const IGNORED_UPSTREAM_KEYS: Readonly<Record<string, string>> = {
-  "session.post-session-delay":
-    "page auto-advance belongs to the session-flow screens, which this config does not drive yet",
-  "session.auto-advance":
-    "page timeouts belong to the session-flow screens, which this config does not drive yet",
-  "session.next-button-timeout":
-    "page timeouts belong to the session-flow screens, which this config does not drive yet",
-  "session.instructions-next-button-timeout":
-    "page timeouts belong to the session-flow screens, which this config does not drive yet",
   "session.feedback-next-button-timeout":
-    "page timeouts belong to the session-flow screens, which this config does not drive yet",
+    "it timed upstream's payout Feedback page (a link to the lab's own survey); " +
+    "hft-lab has no lab-feedback page",
   "session.trial": "BCS-era flag; practice rounds are session.trial-rounds",
   "market.matching-engine-host":
     "the exchange venue is chosen when the server starts, not per session config",
@@ -357,10 +366,14 @@ export const IGNORED_UPSTREAM_KEYS: Readonly<Record<string, string>> = {
   "tests.test_input_file": "upstream never ran these scripts; seat strategies are traders.seats",
 };
 
-/** Every key path hft-lab reads (seat keys as `traders.seats[].key`), for docs and tests. */
+/**
+ * Every key path hft-lab reads (seat keys as `traders.seats[].key`, per-format
+ * instructions as `flow.instructions.<format>`), for docs and tests.
+ */
 export const SESSION_CONFIG_KEYS: readonly string[] = [
   ...SECTIONS.flatMap((s) => KEYS[s].map((k) => `${s}.${k}`)),
   ...SEAT_KEYS.map((k) => `traders.seats[].${k}`),
+  ...AUCTION_FORMATS.map((f) => `flow.instructions.${f}`),
 ];
 
 /** The upstream P4 defaults (CDA_P4.yaml) and the BCS production values. */
@@ -381,7 +394,6 @@ export const DEFAULTS = {
   auctionFormat: "cda" as AuctionFormat,
   numberOfMarkets: 1,
   numberOfTraders: 6,
-  demoParticipants: 8,
   allowUnderbooking: false,
   sessionDurationS: 180,
   initialEndowmentEcu: 100,
@@ -407,6 +419,16 @@ export const DEFAULTS = {
   jumpRatePerS: 1,
   jumpSigmaEcu: 0.5,
   investorRatePerS: 0.2,
+  // the sections upstream's quiz and survey pages showed (leeps-hft-app.md §13)
+  quizSections: ["inventory", "external_market", "speed", "market_specific_design"],
+  surveySections: ["general"],
+  // upstream: the second wrong try reveals the right answer
+  quizAttempts: 2,
+  roundStart: "auto" as FlowConfig["roundStart"],
+  postSessionDelayS: 5,
+  autoAdvanceS: 60,
+  nextButtonTimeoutS: 0,
+  instructionsNextButtonTimeoutS: 60,
 } as const;
 
 const ELO_ROLES: readonly EloRole[] = ["out", "manual", "automated"];
@@ -418,6 +440,7 @@ const MAX_SEATS = 26;
 const MAX_LATENCY_MS = 60_000;
 const MAX_DURATION_S = 86_400;
 const MAX_ECU = MAX_ASK / TICKS_PER_ECU;
+const MAX_QUIZ_ATTEMPTS = 10;
 
 /**
  * Parses and validates a session config. `source` names the text in every
@@ -514,7 +537,7 @@ function normKey(k: string): string {
 }
 
 /** The closest candidate, if close enough to be a plausible typo. */
-function closest(key: string, candidates: readonly string[]): string | undefined {
+export function closest(key: string, candidates: readonly string[]): string | undefined {
   const k = normKey(key);
   let best: string | undefined;
   let bestD = Infinity;
@@ -768,18 +791,7 @@ class Parser {
 
     const [numberOfMarkets, tradersPerMarket, numberOfTraders] = this.marketShape();
     const allowUnderbooking = this.bool("traders.allow-underbooking") ?? DEFAULTS.allowUnderbooking;
-    const demoParticipants = this.num("demo.number-of-participants", { min: 1, integer: true }) ??
-      DEFAULTS.demoParticipants;
-    if (
-      this.has("demo.number-of-participants") && !this.bad.has("demo.number-of-participants") &&
-      demoParticipants < numberOfTraders && !allowUnderbooking
-    ) {
-      this.problem(
-        "demo.number-of-participants",
-        `${demoParticipants} participants are fewer than the ${numberOfTraders} traders and ` +
-          "traders.allow-underbooking is false, so every participant would be underbooked",
-      );
-    }
+    const participants = this.num("demo.number-of-participants", { min: 1, integer: true });
 
     const latency = this.latency();
 
@@ -858,20 +870,9 @@ class Parser {
       tradersPerMarket,
       numberOfTraders,
       allowUnderbooking,
-      demoParticipants,
-      flow: {
-        consent: null,
-        instructions: null,
-        quizFile: null,
-        quizSections: ["inventory", "external_market", "speed", "market_specific_design"],
-        surveySections: ["general"],
-        quizAttempts: 2,
-        roundStart: "auto",
-        postRoundDelayMs: 5000,
-        autoAdvanceMs: 60000,
-        resultsNextDelayMs: 0,
-        instructionsNextDelayMs: 60000,
-      },
+      // set once the seats are known
+      demoParticipants: 0,
+      flow: this.flow(format, formatOk),
       batchLengthMs,
       speedBumpMs,
       latency,
@@ -894,6 +895,7 @@ class Parser {
         seats,
         seatsListed: this.seatsListed,
       };
+      config.demoParticipants = this.participants(participants, config, allowUnderbooking);
       config.rounds = this.rounds(config, roundsOk);
       return config;
     }
@@ -909,8 +911,163 @@ class Parser {
       seats,
       seatsListed: this.seatsListed,
     };
+    config.demoParticipants = this.participants(participants, config, allowUnderbooking);
     config.rounds = this.rounds(config, roundsOk);
     return config;
+  }
+
+  /**
+   * Participants of a live session: as set, or one per seat a person plays.
+   * Only people can be underbooked, so the check counts seats without bots.
+   */
+  participants(
+    explicit: number | undefined,
+    config: SessionConfig,
+    allowUnderbooking: boolean,
+  ): number {
+    const path = "demo.number-of-participants";
+    const humanSeats = config.seats.filter((s) => !s.bot).length;
+    const people = config.numberOfMarkets * humanSeats;
+    const shapeOk = !this.bad.has("market.number-of-markets") &&
+      !this.bad.has("market.traders-per-market") && !this.bad.has("traders.number-of-traders");
+    if (explicit === undefined) return people;
+    if (explicit < people && !allowUnderbooking && shapeOk) {
+      this.problem(
+        path,
+        `${explicit} participants are fewer than the ${people} seats people play ` +
+          `(${config.numberOfMarkets} market(s) × ${humanSeats} seats without bot: true) and ` +
+          "traders.allow-underbooking is false, so every participant would be underbooked",
+      );
+    }
+    return explicit;
+  }
+
+  /** Section `flow` and upstream's page timings; the question bank itself is read elsewhere. */
+  flow(format: AuctionFormat, formatOk: boolean): FlowConfig {
+    const F = "flow.";
+    const S = "session.";
+    const quizFile = this.quizFile();
+    // without a question bank these keys would silently do nothing
+    const needsBank = (key: string) =>
+      this.onlyWhen(
+        `${F}${key}`,
+        this.has(`${F}quiz`),
+        "used only with flow.quiz, the question bank (none is set)",
+      );
+    const quizSections = needsBank("quiz-sections") ? this.names(`${F}quiz-sections`) : undefined;
+    const surveySections = needsBank("survey-sections")
+      ? this.names(`${F}survey-sections`)
+      : undefined;
+    const quizAttempts = needsBank("quiz-attempts")
+      ? this.num(`${F}quiz-attempts`, { min: 1, max: MAX_QUIZ_ATTEMPTS, integer: true })
+      : undefined;
+    const timeout = { min: 0, max: MAX_DURATION_S };
+    return {
+      consent: this.markdown(`${F}consent`) ?? null,
+      instructions: this.instructions(format, formatOk),
+      quizFile,
+      quizSections: quizSections ?? [...DEFAULTS.quizSections],
+      surveySections: surveySections ?? [...DEFAULTS.surveySections],
+      quizAttempts: quizAttempts ?? DEFAULTS.quizAttempts,
+      roundStart: this.choice(`${F}round-start`, ["auto", "experimenter"] as const) ??
+        DEFAULTS.roundStart,
+      postRoundDelayMs: this.seconds(`${S}post-session-delay`, timeout) ??
+        DEFAULTS.postSessionDelayS * 1000,
+      autoAdvanceMs: this.seconds(`${S}auto-advance`, timeout) ?? DEFAULTS.autoAdvanceS * 1000,
+      resultsNextDelayMs: this.seconds(`${S}next-button-timeout`, timeout) ??
+        DEFAULTS.nextButtonTimeoutS * 1000,
+      instructionsNextDelayMs: this.seconds(`${S}instructions-next-button-timeout`, timeout) ??
+        DEFAULTS.instructionsNextButtonTimeoutS * 1000,
+    };
+  }
+
+  markdown(path: string, v = this.values.get(path)): string | undefined {
+    if (v === undefined) return undefined;
+    if (typeof v !== "string" || v.trim() === "") {
+      this.problem(path, `expected non-empty Markdown text, got ${describe(v)}`);
+      return undefined;
+    }
+    return v;
+  }
+
+  /** The text for this config's format, from one text for all or a mapping by format. */
+  instructions(format: AuctionFormat, formatOk: boolean): string | null {
+    const path = "flow.instructions";
+    const v = this.values.get(path);
+    if (v === undefined) return null;
+    if (!isMapping(v)) {
+      if (typeof v === "string") return this.markdown(path, v) ?? null;
+      this.problem(
+        path,
+        "expected Markdown text, or a mapping from auction format (cda, fba, iex) to " +
+          `Markdown text, got ${describe(v)}`,
+      );
+      return null;
+    }
+    const texts: Partial<Record<AuctionFormat, string>> = {};
+    const written = new Map<AuctionFormat, string>();
+    for (const [key, text] of Object.entries(v)) {
+      const sub = `${path}.${key}`;
+      const f = AUCTION_FORMATS.find((x) => x === key.toLowerCase());
+      if (f === undefined) {
+        const near = closest(key, AUCTION_FORMATS);
+        this.problem(
+          sub,
+          `unknown key: instructions are keyed by auction format (cda, fba, iex)${
+            near ? ` (did you mean "${near}"?)` : ""
+          }`,
+        );
+      } else if (written.has(f)) {
+        this.problem(sub, `the same format as ${path}.${written.get(f)}: give each format once`);
+      } else if (text === null) {
+        written.set(f, key);
+        this.problem(sub, "has no value (give the text or remove the key)");
+      } else {
+        written.set(f, key);
+        const t = this.markdown(sub, text);
+        if (t !== undefined) texts[f] = t;
+      }
+    }
+    if (formatOk && !written.has(format)) {
+      this.problem(path, `no text for auction-format ${format}; add ${path}.${format}`);
+    }
+    return texts[format] ?? null;
+  }
+
+  /** The question bank's path, resolved as exogenous files are; the file is read elsewhere. */
+  quizFile(): string | null {
+    const path = "flow.quiz";
+    const v = this.values.get(path);
+    if (v === undefined) return null;
+    if (typeof v !== "string" || v.trim() === "") {
+      this.problem(path, `expected the path of a question bank (.json), got ${describe(v)}`);
+      return null;
+    }
+    if (!/\.json$/i.test(v)) {
+      this.problem(
+        path,
+        `expected a .json question bank (upstream's q_and_a.json format), got "${v}"`,
+      );
+      return null;
+    }
+    return isAbsolute(v) ? normalize(v) : join(dirname(this.source), v);
+  }
+
+  /** A list of distinct, non-empty names. */
+  names(path: string): string[] | undefined {
+    const raw = this.list(path, "section names of the question bank");
+    if (raw === undefined) return undefined;
+    const out: string[] = [];
+    raw.forEach((v, i) => {
+      if (typeof v !== "string" || v.trim() === "") {
+        this.problem(`${path}[${i}]`, `expected a section name, got ${describe(v)}`);
+      } else if (out.includes(v)) {
+        this.problem(`${path}[${i}]`, `"${v}" is listed twice`);
+      } else {
+        out.push(v);
+      }
+    });
+    return out.length === raw.length ? out : undefined;
   }
 
   trialRounds(numRounds: number, roundsOk: boolean): number[] {

@@ -188,6 +188,8 @@ export class LiveSession {
       hasQuiz,
       survey,
       quizAttempts: f.quizAttempts,
+      instructionsNextDelayMs: f.instructionsNextDelayMs,
+      resultsNextDelayMs: f.resultsNextDelayMs,
     });
     return {
       flow,
@@ -923,7 +925,7 @@ export class LiveSession {
       case "consent":
         return this.flow.decideConsent(index, request.agree);
       case "next":
-        return this.flow.decideNext(index, request.page, request.round);
+        return this.flow.decideNext(index, request.page, request.round, Date.now());
       case "quiz_answer":
         return this.flow.decideQuizAnswer(index, request.question, request.answer);
       case "survey":

@@ -204,7 +204,21 @@ Deno.test("defaults: an ELO config with only its files is the CDA_P4 session", (
     tradersPerMarket: 6,
     numberOfTraders: 6,
     allowUnderbooking: false,
-    demoParticipants: 8,
+    // one participant per seat a person plays (the six default seats)
+    demoParticipants: 6,
+    flow: {
+      consent: null,
+      instructions: null,
+      quizFile: null,
+      quizSections: ["inventory", "external_market", "speed", "market_specific_design"],
+      surveySections: ["general"],
+      quizAttempts: 2,
+      roundStart: "auto",
+      postRoundDelayMs: 5000,
+      autoAdvanceMs: 60000,
+      resultsNextDelayMs: 0,
+      instructionsNextDelayMs: 60000,
+    },
     batchLengthMs: null,
     speedBumpMs: null,
     latency: { slowMs: 500, fastMs: 100, investorMs: 10 },
@@ -862,18 +876,14 @@ Deno.test("upstream: CDA_P4 loads with exactly the documented warnings and the d
   assert.deepEqual(
     c.warnings,
     [
-      "session.post-session-delay",
-      "session.auto-advance",
-      "session.next-button-timeout",
-      "session.instructions-next-button-timeout",
       "session.feedback-next-button-timeout",
       "market.matching-engine-host",
     ].map((p) => `${source}: ${p}: ignored: ${IGNORED_UPSTREAM_KEYS[p]}`),
   );
-  // every value it sets is the default
+  // every value it sets is the default, but for its 8 participants on 6 seats (2 overbooked)
   const d = parseElo(elo(), source);
   const strip = (x: EloSessionConfig) => ({ ...x, rounds: [], warnings: [] });
-  assert.deepEqual(strip(c), strip(d));
+  assert.deepEqual(strip(c), { ...strip(d), demoParticipants: 8 });
   assert.equal(
     c.rounds[2].investorArrivals.kind === "file" && c.rounds[2].investorArrivals.path,
     "upstream/investor_focal_T1_May2021.csv",
@@ -889,7 +899,7 @@ Deno.test("upstream: the IEX example's tax-rate and FBA-P4 style files load with
     );
   const c = parseElo(iex, "upstream/IEX_P4.yaml");
   assert.equal(c.elo.pegProportion, 0.5);
-  assert.equal(c.warnings.length, 7);
+  assert.equal(c.warnings.length, 3);
   assert.ok(c.warnings.includes(
     `upstream/IEX_P4.yaml: parameters.tax-rate: ignored: ${
       IGNORED_UPSTREAM_KEYS["parameters.tax-rate"]
@@ -899,7 +909,7 @@ Deno.test("upstream: the IEX example's tax-rate and FBA-P4 style files load with
     .replace("session-duration: 180", "session-duration: 180\n  batch-length: 3");
   const f = parseElo(fba, "upstream/FBA_P4.yaml");
   assert.equal(f.batchLengthMs, 3000);
-  assert.equal(f.warnings.length, 6);
+  assert.equal(f.warnings.length, 2);
 });
 
 Deno.test("upstream: a legacy BCS file loads with its aliases and documented warnings", () => {
@@ -938,7 +948,6 @@ exogenous-events:
   const c = parseBcs(text, "legacy/bcs.yaml");
   assert.deepEqual(c.warnings.map((w) => w.split(": ")[1]), [
     "session.trial",
-    "session.auto-advance",
     "market.matching-engine-host",
     "parameters.batch-length",
   ]);
