@@ -43,7 +43,8 @@ const DICTIONARY_COLUMNS: ColumnInfo[] = [
     name: "unit",
     type: "text",
     unit: "",
-    meaning: "1e-4 ECU (10000 = 1 ECU), ms, s, shares, %, 0..1, UTC; blank when unitless.",
+    meaning:
+      "1e-4 ECU (10000 = 1 ECU), 1e-4 currency (10000 = 1 unit of the payments' currency column), currency per ECU, ms, s, shares, %, 0..1, UTC; blank when unitless.",
   },
   { name: "meaning", type: "text", unit: "", meaning: "What the column holds." },
 ];

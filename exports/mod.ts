@@ -10,12 +10,13 @@
  * sessionZip(input);                   // Uint8Array: hft-<code>-<name> for every name
  * ```
  *
- * Files (`EXPORT_NAMES`): participants.csv, trader_records.csv (upstream's
- * trader CSV), market_records.csv (upstream's market CSV), trades.csv,
- * orders.csv, events.csv (every other event), data_dictionary.csv and
- * README.txt. Money and prices are integers in 1e-4 ECU as in the log and
- * upstream's database; `DATA_DICTIONARY` gives every column's type, unit and
- * meaning.
+ * Files (`EXPORT_NAMES`): participants.csv, payments.csv, trader_records.csv
+ * (upstream's trader CSV), market_records.csv (upstream's market CSV),
+ * trades.csv, orders.csv, pages.csv, quiz.csv, survey.csv, events.csv (every
+ * other event), data_dictionary.csv and README.txt. Money and prices are
+ * integers in 1e-4 ECU as in the log and upstream's database (payments in
+ * 1e-4 of the session's currency); `DATA_DICTIONARY` gives every column's
+ * type, unit and meaning.
  *
  * Cost is linear in the number of events (telemetry lookups are binary
  * searches), with each file's rows joined once at the end.

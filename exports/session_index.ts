@@ -2,7 +2,8 @@
  * What every export table looks up while it writes rows, built once per
  * export in linear time (plus sorts of already-sorted arrays): the session's
  * participants, who sat where in each round, each participant's telemetry
- * history, and the order in which events are written.
+ * history, the experiment's flow (formation, consent, dropouts, payments),
+ * and the order in which events are written.
  *
  * Row order everywhere is round, market, seq (upstream: subsession, market,
  * timestamp). Events outside any round (round null) come before round 1; the
@@ -11,12 +12,17 @@
 
 import type { LogEvent } from "../eventlog/log_event.ts";
 import type {
+  ConsentEvent,
+  DropoutEvent,
+  MarketsFormed,
   ParticipantEntry,
+  PaymentsEvent,
   RoundStart,
   SeatEntry,
   SessionCreated,
   TelemetryEvent,
 } from "../eventlog/event_kinds.ts";
+import type { Eligibility } from "../experiment/payment.ts";
 
 /** What a database read of one session returns. */
 export interface SessionExportInput {
@@ -52,6 +58,11 @@ export interface RoundSeats {
   seats: Map<number, SeatEntry>;
 }
 
+export interface Placement {
+  market: number;
+  seat: number;
+}
+
 export class SessionIndex {
   readonly code: string;
   readonly created: SessionCreated | null;
@@ -62,7 +73,15 @@ export class SessionIndex {
   readonly roundSeats = new Map<string, RoundSeats>();
   /** Every stream's events, split into chunks and put in export order. */
   readonly chunks: EventChunk[];
+  /** The session stream ascending by seq (the flow files follow it). */
+  readonly sessionEvents: LogEvent[];
+  /** Every `payments` event (normally one), in seq order. */
+  readonly payments: { e: LogEvent; d: PaymentsEvent }[] = [];
   readonly #telemetry = new Map<number, TelemetryHistory>();
+  readonly #placement = new Map<number, Placement>();
+  readonly #eligibility = new Map<number, Eligibility>();
+  readonly #consent = new Map<number, boolean>();
+  readonly #dropped = new Set<number>();
 
   constructor(input: SessionExportInput) {
     const session = input.session;
@@ -70,27 +89,52 @@ export class SessionIndex {
     this.created = createdEvent ? (createdEvent.data as unknown as SessionCreated) : null;
     this.createdWallMs = createdEvent?.wallMs ?? null;
     this.code = sessionCode(input, this.created);
-    for (const p of this.created?.participants ?? []) this.participants.set(p.index, p);
-
-    for (const e of session) {
-      if (e.kind !== "telemetry") continue;
-      const t = e.data as unknown as TelemetryEvent;
-      if (typeof t.participant !== "number") continue;
-      let history = this.#telemetry.get(t.participant);
-      if (!history) {
-        history = { wallMs: [], reports: [] };
-        this.#telemetry.set(t.participant, history);
+    for (const p of this.created?.participants ?? []) {
+      this.participants.set(p.index, p);
+      // Sessions without a consent page may seat everyone at creation.
+      if (typeof p.market === "number" && typeof p.seat === "number") {
+        this.#placement.set(p.index, { market: p.market, seat: p.seat });
       }
-      history.wallMs.push(e.wallMs);
-      history.reports.push({
-        avgLatencyMs: t.avg_latency_ms,
-        maxLatencyMs: t.max_latency_ms,
-        percentActive: t.percent_active,
-      });
+    }
+
+    this.sessionEvents = inSeqOrder(session);
+    let formed: MarketsFormed | null = null;
+    for (const e of this.sessionEvents) {
+      switch (e.kind) {
+        case "telemetry":
+          this.#addTelemetry(e);
+          break;
+        case "markets_formed":
+          // Formed once; were it logged again, the latest formation is the one that stood.
+          formed = e.data as unknown as MarketsFormed;
+          break;
+        case "consent": {
+          const c = e.data as unknown as ConsentEvent;
+          if (typeof c.participant === "number") this.#consent.set(c.participant, c.agree);
+          break;
+        }
+        case "dropout": {
+          const d = e.data as unknown as DropoutEvent;
+          if (typeof d.participant === "number" && d.dropped) this.#dropped.add(d.participant);
+          break;
+        }
+        case "payments":
+          this.payments.push({ e, d: e.data as unknown as PaymentsEvent });
+          break;
+      }
     }
     for (const history of this.#telemetry.values()) sortHistory(history);
+    if (formed) this.#formMarkets(formed);
+    // Payment rows say who was eligible when no formation was logged.
+    for (const { d } of this.payments) {
+      for (const row of d.rows ?? []) {
+        if (!this.#eligibility.has(row.participant)) {
+          this.#eligibility.set(row.participant, row.eligibility);
+        }
+      }
+    }
 
-    const chunks = splitByRound(inSeqOrder(session), null, this.code);
+    const chunks = splitByRound(this.sessionEvents, null, this.code);
     for (const [stream, events] of input.markets) {
       const market = marketNumber(stream, events);
       const ordered = inSeqOrder(events);
@@ -110,6 +154,67 @@ export class SessionIndex {
     }
     chunks.sort(compareChunks);
     this.chunks = chunks;
+  }
+
+  #addTelemetry(e: LogEvent): void {
+    const t = e.data as unknown as TelemetryEvent;
+    if (typeof t.participant !== "number") return;
+    let history = this.#telemetry.get(t.participant);
+    if (!history) {
+      history = { wallMs: [], reports: [] };
+      this.#telemetry.set(t.participant, history);
+    }
+    history.wallMs.push(e.wallMs);
+    history.reports.push({
+      avgLatencyMs: t.avg_latency_ms,
+      maxLatencyMs: t.max_latency_ms,
+      percentActive: t.percent_active,
+    });
+  }
+
+  #formMarkets(formed: MarketsFormed): void {
+    for (const s of formed.seats ?? []) {
+      this.#placement.set(s.participant, { market: s.market, seat: s.seat });
+      this.#eligibility.set(s.participant, "eligible");
+    }
+    const excluded: [Eligibility, number[] | undefined][] = [
+      ["not_consented", formed.not_consented],
+      ["overbooked", formed.overbooked],
+      ["underbooked", formed.underbooked],
+    ];
+    for (const [why, list] of excluded) {
+      for (const p of list ?? []) {
+        this.#eligibility.set(p, why);
+        this.#placement.delete(p);
+      }
+    }
+  }
+
+  /** Every participant the session names (links, formation, payments), ascending. */
+  knownParticipants(): number[] {
+    const all = new Set<number>(this.participants.keys());
+    for (const p of this.#eligibility.keys()) all.add(p);
+    return [...all].sort((a, b) => a - b);
+  }
+
+  /** Market and seat from `markets_formed` (else `session_created`); null when not admitted. */
+  placement(participant: number): Placement | null {
+    return this.#placement.get(participant) ?? null;
+  }
+
+  /** From `markets_formed` (else the payment rows); null before the markets are formed. */
+  eligibility(participant: number): Eligibility | null {
+    return this.#eligibility.get(participant) ?? null;
+  }
+
+  /** The participant's last consent answer; null if they never gave one. */
+  consent(participant: number): boolean | null {
+    return this.#consent.get(participant) ?? null;
+  }
+
+  /** Marked dropped at least once (a bot played their seat for a while). */
+  dropped(participant: number): boolean {
+    return this.#dropped.has(participant);
   }
 
   label(participant: unknown): string | null {

@@ -16,19 +16,25 @@ import type {
   BatchEvent,
   MarketRecord,
   OrderEvent,
+  PageEvent,
   PayoffEvent,
+  QuizAnswerEvent,
   SeatEntry,
+  SurveyEvent,
   TradeEvent,
   TraderRecord,
 } from "../eventlog/event_kinds.ts";
+import { formatMoney, type Payment, type RoundPayoff } from "../experiment/payment.ts";
 import { isoTime } from "./csv.ts";
 import type { SessionIndex, Telemetry } from "./session_index.ts";
 import { col, type Column, defineTable, type ExportTable } from "./table.ts";
 
 const MONEY = "1e-4 ECU";
+/** Payments are in the session's currency (the currency column), 10000 = 1 unit. */
+const CURRENCY = "1e-4 currency";
 const PRICE_NOTE = "0 = no bid, 2147483647 = no offer";
 
-/** Kinds that have a file of their own; every other event goes to events.csv. */
+/** Market-stream kinds that have a file of their own; every other event goes to events.csv. */
 const TABULATED_KINDS = new Set([
   "order",
   "trade",
@@ -37,6 +43,9 @@ const TABULATED_KINDS = new Set([
   "trader_record",
   "payoff",
 ]);
+
+/** Session-stream kinds that have a file of their own. */
+const TABULATED_SESSION_KINDS = new Set(["page", "quiz_answer", "survey", "payments"]);
 
 interface EventRow {
   e: LogEvent;
@@ -129,10 +138,11 @@ function appendedKeyColumns<R extends EventRow>(): Column<R>[] {
 // ---- participants.csv ------------------------------------------------------------
 
 interface ParticipantRow {
-  round: number;
-  market: number;
-  seat: number;
-  participant: number | null;
+  /** null: the row of a participant who played no round. */
+  round: number | null;
+  market: number | null;
+  seat: number | null;
+  participant: number;
   trial: boolean | null;
   start: SeatEntry | null;
   payoff: PayoffEvent | null;
@@ -140,6 +150,29 @@ interface ParticipantRow {
 }
 
 function* participantRows(index: SessionIndex): Iterable<ParticipantRow> {
+  const traded = new Set<number>();
+  for (const row of roundRows(index)) {
+    traded.add(row.participant);
+    yield row;
+  }
+  // Without these rows the not admitted would be missing, and with them their eligibility.
+  for (const participant of index.knownParticipants()) {
+    if (traded.has(participant)) continue;
+    const placement = index.placement(participant);
+    yield {
+      round: null,
+      market: placement?.market ?? null,
+      seat: placement?.seat ?? null,
+      participant,
+      trial: null,
+      start: null,
+      payoff: null,
+      event: null,
+    };
+  }
+}
+
+function* roundRows(index: SessionIndex): Iterable<ParticipantRow> {
   for (const chunk of index.chunks) {
     const market = chunk.market;
     const round = chunk.round;
@@ -177,7 +210,7 @@ function payoffColumn(
 const participantsTable = defineTable<ParticipantRow>({
   name: "participants.csv",
   summary:
-    "Participants and payoffs: one row per participant per round (round_start seats and payoff events).",
+    "Participants and payoffs: one row per participant per round (round_start seats and payoff events), then one row with a blank round for each participant who played no round.",
   rows: participantRows,
   columns: [
     col(
@@ -201,9 +234,27 @@ const participantsTable = defineTable<ParticipantRow>({
       "Participant index (1-based across the session); player_id in trader_records.",
       (r) => r.participant,
     ),
-    col("market", "integer", "", "Market number (1-based).", (r) => r.market),
-    col("seat", "integer", "", "Seat within the market (firm letter A = 1).", (r) => r.seat),
-    col("round", "integer", "", "Round (1-based).", (r) => r.round),
+    col(
+      "market",
+      "integer",
+      "",
+      "Market number (1-based); on a row without a round, the market assigned by markets_formed (blank if not admitted).",
+      (r) => r.market,
+    ),
+    col(
+      "seat",
+      "integer",
+      "",
+      "Seat within the market (firm letter A = 1); on a row without a round, as assigned by markets_formed.",
+      (r) => r.seat,
+    ),
+    col(
+      "round",
+      "integer",
+      "",
+      "Round (1-based); blank on the row of a participant who played no round (not admitted, or no round yet).",
+      (r) => r.round,
+    ),
     col(
       "trial",
       "boolean",
@@ -334,6 +385,216 @@ const participantsTable = defineTable<ParticipantRow>({
       "",
       "The payoff event's seq in its market stream; blank if the round has no payoff for this seat.",
       (r) => r.event?.seq,
+    ),
+    payoffColumn("bought", "integer", "shares", "Shares bought in the round (results page)."),
+    payoffColumn("sold", "integer", "shares", "Shares sold in the round (results page)."),
+    payoffColumn(
+      "sum_bid_price",
+      "integer",
+      MONEY,
+      "Sum of the prices of the shares bought (average buy = sum_bid_price / bought).",
+    ),
+    payoffColumn(
+      "sum_ask_price",
+      "integer",
+      MONEY,
+      "Sum of the prices of the shares sold (average sale = sum_ask_price / sold).",
+    ),
+    ...participantFlowColumns<ParticipantRow>(),
+  ],
+});
+
+/** eligibility, consent, dropped: the same on every row of a participant. */
+function participantFlowColumns<R extends { participant: number }>(): Column<R>[] {
+  return [
+    col(
+      "eligibility",
+      "text",
+      "",
+      "eligible (admitted to trade), not_consented, overbooked (drawn to sit out) or underbooked (too few consented); blank before markets_formed. Only eligible participants are paid more than the fee.",
+      (r, index) => index.eligibility(r.participant),
+    ),
+    col(
+      "consent",
+      "boolean",
+      "",
+      "The participant's answer on the consent page (their last); blank if they never answered or there was no consent page.",
+      (r, index) => index.consent(r.participant),
+    ),
+    col(
+      "dropped",
+      "boolean",
+      "",
+      "true if the experimenter ever marked the participant dropped out (a bot then played the seat; see dropout in events.csv).",
+      (r, index) => index.dropped(r.participant),
+    ),
+  ];
+}
+
+// ---- payments.csv ------------------------------------------------------------------
+
+interface PaymentRow {
+  e: LogEvent;
+  d: Payment;
+}
+
+function* paymentRows(index: SessionIndex): Iterable<PaymentRow> {
+  for (const { e, d } of index.payments) {
+    const rows = [...(d.rows ?? [])].sort((a, b) => a.participant - b.participant);
+    for (const row of rows) yield { e, d: row };
+  }
+}
+
+/** Why a round did or did not count, for round_payoffs. */
+function roundStatus(p: Payment, r: RoundPayoff & { counted?: boolean }): string {
+  if (r.counted) return "counted";
+  if (r.trial) return "trial";
+  if (r.played_by_bot) return "bot";
+  if (p.eligibility !== "eligible") return "not_eligible";
+  if (p.rule === "random" && r.round !== p.paid_round) return "not_drawn";
+  return "not_paid";
+}
+
+function roundPayoffs(p: Payment): string {
+  return (p.rounds ?? []).map((r) => `${r.round}:${r.payoff}:${roundStatus(p, r)}`).join(";");
+}
+
+const paymentField = recordField<Payment>;
+
+const paymentsTable = defineTable<PaymentRow>({
+  name: "payments.csv",
+  summary:
+    "Final payments: one row per participant from the payments event (header only until the last round is settled).",
+  rows: paymentRows,
+  columns: [
+    col(
+      "session_code",
+      "text",
+      "",
+      "The session's code (the same on every row; for pooling sessions).",
+      (_r, index) => index.code,
+    ),
+    col("participant", "integer", "", "Participant index (1-based).", (r) => r.d.participant),
+    col(
+      "label",
+      "text",
+      "",
+      "The participant's label as the experimenter sees it.",
+      (r, index) => r.d.label ?? index.label(r.d.participant),
+    ),
+    col(
+      "market",
+      "integer",
+      "",
+      "Market assigned by markets_formed; blank if not admitted.",
+      (r, index) => index.placement(r.d.participant)?.market,
+    ),
+    col(
+      "seat",
+      "integer",
+      "",
+      "Seat assigned by markets_formed (firm letter A = 1); blank if not admitted.",
+      (r, index) => index.placement(r.d.participant)?.seat,
+    ),
+    paymentField(
+      "eligibility",
+      "text",
+      "",
+      "eligible, not_consented, overbooked or underbooked; all but eligible are paid the fee only.",
+    ),
+    paymentField(
+      "currency",
+      "text",
+      "",
+      "ISO 4217 code of the currency the money columns of this file are in.",
+    ),
+    paymentField(
+      "rule",
+      "text",
+      "",
+      "sum (every paid round's payoff) or random (one round drawn at the session's creation).",
+    ),
+    col(
+      "paid_round",
+      "integer",
+      "",
+      "The drawn round under the random rule; blank under the sum rule or when every round is a trial.",
+      (r) => r.d.paid_round,
+    ),
+    paymentField(
+      "ecu",
+      "integer",
+      MONEY,
+      "E: the payoffs that counted (see round_payoffs), endowment included; may be negative.",
+    ),
+    col(
+      "exchange_rate",
+      "decimal",
+      "currency per ECU",
+      "The session's exchange rate (upstream real_world_currency_per_point).",
+      (r) => r.d.exchange_rate,
+    ),
+    paymentField(
+      "earnings_before_cap",
+      "integer",
+      CURRENCY,
+      "max(0, ecu × exchange_rate), computed exactly and rounded to whole cents, half to even.",
+    ),
+    paymentField(
+      "earnings",
+      "integer",
+      CURRENCY,
+      "min(earnings_before_cap, max_payment): the cap applies to earnings without the fee.",
+    ),
+    col(
+      "capped",
+      "boolean",
+      "",
+      "true when earnings_before_cap exceeded max_payment.",
+      (r) => r.d.capped,
+    ),
+    col(
+      "negative",
+      "boolean",
+      "",
+      "true when ecu < 0 (the participant is paid the fee only).",
+      (r) => r.d.negative,
+    ),
+    paymentField("participation_fee", "integer", CURRENCY, "The session's participation fee."),
+    paymentField("max_payment", "integer", CURRENCY, "The cap on earnings above the fee."),
+    paymentField(
+      "payment",
+      "integer",
+      CURRENCY,
+      "What the participant is paid: participation_fee + earnings, in whole cents.",
+    ),
+    col(
+      "payment_text",
+      "text",
+      "",
+      'payment as paid out, e.g. "51.50 EUR".',
+      (r) => Number.isSafeInteger(r.d.payment) ? formatMoney(r.d.payment, r.d.currency) : null,
+    ),
+    col(
+      "round_payoffs",
+      "text",
+      "",
+      "Every round played as round:payoff:status separated by ';' (payoff in 1e-4 ECU, endowment included); status is counted, trial, bot (a bot played the seat after a dropout), not_drawn (random rule), not_eligible or not_paid (outside the paid rounds).",
+      (r) => roundPayoffs(r.d),
+    ),
+    col(
+      "timestamp",
+      "timestamp",
+      "UTC",
+      "When the payments were computed (the payments event's time), ISO 8601 with ms.",
+      (r) => isoTime(r.e.wallMs),
+    ),
+    col(
+      "seq",
+      "integer",
+      "",
+      "The payments event's seq in the session stream (one event per session).",
+      (r) => r.e.seq,
     ),
   ],
 });
@@ -877,6 +1138,231 @@ const ordersTable = defineTable<OrderRow>({
   ],
 });
 
+// ---- pages.csv, quiz.csv, survey.csv ---------------------------------------------------
+
+function* sessionEventsOf(index: SessionIndex, kind: string): Iterable<LogEvent> {
+  for (const e of index.sessionEvents) if (e.kind === kind) yield e;
+}
+
+function sessionCodeColumn<R>(): Column<R> {
+  return col(
+    "session_code",
+    "text",
+    "",
+    "The session's code (the same on every row; for pooling sessions).",
+    (_r, index) => index.code,
+  );
+}
+
+function participantColumns<R extends { participant: number | null }>(): Column<R>[] {
+  return [
+    sessionCodeColumn<R>(),
+    col("participant", "integer", "", "Participant index (1-based).", (r) => r.participant),
+    col("label", "text", "", "The participant's label.", (r, index) => index.label(r.participant)),
+  ];
+}
+
+/** When an event happened, and its place in the session stream. */
+function sessionEventTimeColumns<R extends { e: LogEvent }>(what: string): Column<R>[] {
+  return [
+    col(
+      "timestamp",
+      "timestamp",
+      "UTC",
+      `When ${what} (the event's time), ISO 8601 with ms.`,
+      (r) => isoTime(r.e.wallMs),
+    ),
+    col("wall_ms", "decimal", "ms", "The same time in ms since the Unix epoch.", (r) => r.e.wallMs),
+    col("seq", "integer", "", "The event's seq in the session stream.", (r) => r.e.seq),
+  ];
+}
+
+interface PageRow {
+  e: LogEvent;
+  participant: number | null;
+  d: PageEvent;
+  /** The participant's next page event's time, or null on their last page. */
+  leftMs: number | null;
+}
+
+function* pageRows(index: SessionIndex): Iterable<PageRow> {
+  const rows: PageRow[] = [];
+  const open = new Map<number, PageRow>();
+  for (const e of sessionEventsOf(index, "page")) {
+    const d = data<PageEvent>(e);
+    const participant = typeof d.participant === "number" ? d.participant : null;
+    const row: PageRow = { e, participant, d, leftMs: null };
+    if (participant !== null) {
+      const previous = open.get(participant);
+      if (previous) previous.leftMs = e.wallMs;
+      open.set(participant, row);
+    }
+    rows.push(row);
+  }
+  yield* rows;
+}
+
+const pagesTable = defineTable<PageRow>({
+  name: "pages.csv",
+  summary:
+    "Page times: one row per page a participant arrived on (page events); left_at is their next page's arrival.",
+  rows: pageRows,
+  columns: [
+    ...participantColumns<PageRow>(),
+    col(
+      "page",
+      "text",
+      "",
+      "consent, instructions, quiz, wait, trading, results, survey or payment.",
+      (r) => r.d.page,
+    ),
+    col(
+      "round",
+      "integer",
+      "",
+      "The round of a wait, trading or results page; blank for other pages.",
+      (r) => r.d.round,
+    ),
+    col(
+      "entered_at",
+      "timestamp",
+      "UTC",
+      "When the participant arrived on the page (the page event's time), ISO 8601 with ms.",
+      (r) => isoTime(r.e.wallMs),
+    ),
+    col(
+      "left_at",
+      "timestamp",
+      "UTC",
+      "When they arrived on their next page; blank on the last page they reached.",
+      (r) => isoTime(r.leftMs),
+    ),
+    col(
+      "seconds",
+      "decimal",
+      "s",
+      "left_at − entered_at in seconds (time on the page); blank on the last page.",
+      (r) => r.leftMs === null ? null : (r.leftMs - r.e.wallMs) / 1000,
+    ),
+    col("seq", "integer", "", "The page event's seq in the session stream.", (r) => r.e.seq),
+  ],
+});
+
+interface QuizRow {
+  e: LogEvent;
+  participant: number | null;
+  d: QuizAnswerEvent;
+  rightCount: number;
+  final: boolean;
+}
+
+function* quizRows(index: SessionIndex): Iterable<QuizRow> {
+  const rows: QuizRow[] = [];
+  const byQuestion = new Map<string, QuizRow[]>();
+  for (const e of sessionEventsOf(index, "quiz_answer")) {
+    const d = data<QuizAnswerEvent>(e);
+    const participant = typeof d.participant === "number" ? d.participant : null;
+    const row: QuizRow = { e, participant, d, rightCount: 0, final: false };
+    rows.push(row);
+    const key = `${participant}\u0000${d.question}`;
+    const list = byQuestion.get(key);
+    if (list) list.push(row);
+    else byQuestion.set(key, [row]);
+  }
+  for (const attempts of byQuestion.values()) {
+    // Upstream's <q>_right_count: the try that was right (1, 2, …), 0 when none was.
+    const right = attempts.find((r) => r.d.correct);
+    const count = right
+      ? (typeof right.d.attempt === "number" ? right.d.attempt : attempts.indexOf(right) + 1)
+      : 0;
+    for (const r of attempts) r.rightCount = count;
+    attempts[attempts.length - 1].final = true;
+  }
+  yield* rows;
+}
+
+const quizTable = defineTable<QuizRow>({
+  name: "quiz.csv",
+  summary:
+    "Comprehension quiz: one row per attempt at a question (quiz_answer events), with upstream's right_count per participant and question.",
+  rows: quizRows,
+  columns: [
+    ...participantColumns<QuizRow>(),
+    col(
+      "question",
+      "text",
+      "",
+      "The question's id, <section>.<id> of the question bank (e.g. inventory.trader_inv).",
+      (r) => r.d.question,
+    ),
+    col("attempt", "integer", "", "1 for the first try at the question, 2, …", (r) => r.d.attempt),
+    col(
+      "answer",
+      "text",
+      "",
+      "The chosen option's text (options are shuffled per participant, so no position).",
+      (r) => r.d.answer,
+    ),
+    col("correct", "boolean", "", "true when this attempt was right.", (r) => r.d.correct),
+    col(
+      "right_count",
+      "integer",
+      "",
+      "Upstream's <q>_right_count for this participant and question, repeated on each of its attempts: the attempt that was right (1 = first try, 2 = second, …), 0 if none was.",
+      (r) => r.rightCount,
+    ),
+    col(
+      "final",
+      "boolean",
+      "",
+      "true on the participant's last attempt at the question: filter on it for one row per participant and question.",
+      (r) => r.final,
+    ),
+    ...sessionEventTimeColumns<QuizRow>("the answer was given"),
+  ],
+});
+
+interface SurveyRow {
+  e: LogEvent;
+  participant: number | null;
+  question: string;
+  answer: unknown;
+}
+
+function* surveyRows(index: SessionIndex): Iterable<SurveyRow> {
+  for (const e of sessionEventsOf(index, "survey")) {
+    const d = data<SurveyEvent>(e);
+    const participant = typeof d.participant === "number" ? d.participant : null;
+    for (const [question, answer] of Object.entries(d.answers ?? {})) {
+      yield { e, participant, question, answer };
+    }
+  }
+}
+
+const surveyTable = defineTable<SurveyRow>({
+  name: "survey.csv",
+  summary: "Final survey: one row per answer (survey events).",
+  rows: surveyRows,
+  columns: [
+    ...participantColumns<SurveyRow>(),
+    col(
+      "question",
+      "text",
+      "",
+      "The question's id, <section>.<id> of the question bank (e.g. general.degree).",
+      (r) => r.question,
+    ),
+    col(
+      "answer",
+      "text",
+      "",
+      "The chosen option's text, or the free text typed; blank when left empty.",
+      (r) => r.answer === "" ? null : r.answer,
+    ),
+    ...sessionEventTimeColumns<SurveyRow>("the survey was submitted"),
+  ],
+});
+
 // ---- events.csv --------------------------------------------------------------------
 
 interface OtherRow extends EventRow {
@@ -887,6 +1373,7 @@ function* otherRows(index: SessionIndex): Iterable<OtherRow> {
   for (const chunk of index.chunks) {
     for (const e of chunk.events) {
       if (chunk.market !== null && TABULATED_KINDS.has(e.kind)) continue;
+      if (chunk.market === null && TABULATED_SESSION_KINDS.has(e.kind)) continue;
       const participant = e.data.participant;
       yield {
         e,
@@ -907,7 +1394,7 @@ function withoutSecrets(key: string, value: unknown): unknown {
 const eventsTable = defineTable<OtherRow>({
   name: "events.csv",
   summary:
-    "Every other logged event (session creation, connections, telemetry, round start and end, subject actions, pauses, refusals), its fields as JSON.",
+    "Every other logged event (session creation, consent, markets formed, dropouts, connections, telemetry, round start and end, subject actions, pauses, refusals), its fields as JSON.",
   rows: otherRows,
   columns: [
     ...eventKeyColumns<OtherRow>(),
@@ -922,7 +1409,7 @@ const eventsTable = defineTable<OtherRow>({
       "kind",
       "text",
       "",
-      "Event kind: session_created, presence, telemetry, round_start, action, pause, resume, round_end, refused, …",
+      "Event kind: session_created, consent, markets_formed, dropout, presence, telemetry, round_start, action, pause, resume, round_end, refused, …",
       (r) => r.e.kind,
     ),
     col(
@@ -953,9 +1440,13 @@ const eventsTable = defineTable<OtherRow>({
 /** The tables in the order the export lists them. */
 export const TABLES: readonly ExportTable[] = [
   participantsTable,
+  paymentsTable,
   traderRecordsTable,
   marketRecordsTable,
   tradesTable,
   ordersTable,
+  pagesTable,
+  quizTable,
+  surveyTable,
   eventsTable,
 ];

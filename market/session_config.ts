@@ -1141,6 +1141,20 @@ class Parser {
       max: MAX_ECU,
       unit: "currency",
     }) ?? DEFAULTS.maxPayment * TICKS_PER_ECU;
+    // payments are made in whole cents; a fee of fractions of a cent could not be paid exactly
+    for (
+      const [path, amount] of [
+        ["session.participation-fee", participationFee],
+        ["session.max-payment", maxPayment],
+      ] as const
+    ) {
+      if (amount % 100 !== 0 && !this.bad.has(path)) {
+        this.problem(
+          path,
+          `${amount / TICKS_PER_ECU} has more than 2 decimals: payments are in cents`,
+        );
+      }
+    }
     const a = this.bool("session.random-payoff");
     const b = this.bool("session.random-round-payment");
     if (a !== undefined && b !== undefined && a !== b) {

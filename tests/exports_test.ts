@@ -13,14 +13,22 @@ import { unzipSync } from "fflate";
 import type { LogEvent } from "../eventlog/log_event.ts";
 import type {
   MarketRecord,
+  MarketsFormed,
   OrderEvent,
+  PageEvent,
   ParticipantEntry,
+  PaymentsEvent,
   PayoffEvent,
+  QuizAnswerEvent,
   RoundStart,
   SeatEntry,
   SessionCreated,
+  SurveyEvent,
   TraderRecord,
 } from "../eventlog/event_kinds.ts";
+import { computePayments, type Payment } from "../experiment/payment.ts";
+import type { PaymentConfig } from "../market/session_config.ts";
+import type { PageName } from "../protocol/subject_protocol.ts";
 import {
   csvCell,
   DATA_DICTIONARY,
@@ -124,12 +132,31 @@ const MAX_ASK = 2147483647;
 const ENDOWMENT = 20_000_000;
 /** Needs every kind of quoting: a comma, quotes and a line break. */
 const LABEL_2 = 'Lab "B", row 2\nwindow';
-const TOKENS = ["tok-secret-1-qwerty", "tok-secret-2-asdfgh"];
 
+const TOKENS = ["tok-secret-1-qwerty", "tok-secret-2-asdfgh", "tok-secret-3-zxcvbn"];
+
+/** A flow session: nobody has a seat until the consent page's answers form the markets. */
 const PARTICIPANTS: ParticipantEntry[] = [
-  { index: 1, label: "P1", token: TOKENS[0], market: 1, seat: 1 },
-  { index: 2, label: LABEL_2, token: TOKENS[1], market: 1, seat: 2 },
+  { index: 1, label: "P1", token: TOKENS[0], market: null, seat: null },
+  { index: 2, label: LABEL_2, token: TOKENS[1], market: null, seat: null },
+  { index: 3, label: "P3", token: TOKENS[2], market: null, seat: null },
 ];
+
+/** Upstream P4's payment: fee 2.50, cap 50, 0.02 EUR per ECU, every paid round summed. */
+const PAYMENT: PaymentConfig = {
+  exchangeRate: 0.02,
+  participationFee: 25_000,
+  maxPayment: 500_000,
+  randomPayoff: false,
+};
+const NUM_ROUNDS = 2;
+const TRIAL_ROUNDS = [1];
+/** Participant 2 drops out this far into round 2; a bot plays the seat from then on. */
+const DROPOUT_MS = 20_000;
+const SURVEY_1 = {
+  "general.degree": "Economics",
+  "general.suggestions": 'More rounds, "longer" ones\nand a break',
+};
 
 class StreamBuilder {
   readonly events: LogEvent[] = [];
@@ -153,6 +180,14 @@ class StreamBuilder {
     };
     this.events.push(e);
     return e;
+  }
+
+  /** The events by time (ties in the order added), numbered again from 1. */
+  inTimeOrder(): LogEvent[] {
+    return [...this.events].sort((a, b) => a.wallMs - b.wallMs).map((e, i) => ({
+      ...e,
+      seq: i + 1,
+    }));
   }
 }
 
@@ -180,6 +215,37 @@ interface Holding {
   cash: number;
   inventory: number;
   speedCost: number;
+  bought: number;
+  sold: number;
+  sumBid: number;
+  sumAsk: number;
+}
+
+function holding(): Holding {
+  return {
+    cash: ENDOWMENT,
+    inventory: 0,
+    speedCost: 0,
+    bought: 0,
+    sold: 0,
+    sumBid: 0,
+    sumAsk: 0,
+  };
+}
+
+/** A one-share fill at `price` (leeps-hft-app.md §8.1). */
+function fill(h: Holding, side: "B" | "S", price: number): void {
+  if (side === "B") {
+    h.cash -= price;
+    h.inventory += 1;
+    h.bought += 1;
+    h.sumBid += price;
+  } else {
+    h.cash += price;
+    h.inventory -= 1;
+    h.sold += 1;
+    h.sumAsk += price;
+  }
 }
 
 function traderRecord(
@@ -276,6 +342,10 @@ function payoff(seat: SeatEntry, trial: boolean, h: Holding, referencePrice: num
     endowment: ENDOWMENT,
     cash: h.cash,
     inventory: h.inventory,
+    bought: h.bought,
+    sold: h.sold,
+    sum_bid_price: h.sumBid,
+    sum_ask_price: h.sumAsk,
     reference_price: referencePrice,
     inventory_value: inventoryValue,
     speed_cost: h.speedCost,
@@ -310,6 +380,65 @@ function buildSession(): Fixture {
   session.add(T0, null, null, "session_created", created);
   session.add(T0 + 1_000, null, null, "presence", { participant: 1, connected: true });
   session.add(T0 + 1_500.5, null, null, "presence", { participant: 2, connected: true });
+  session.add(T0 + 1_800, null, null, "presence", { participant: 3, connected: true });
+  const flow = (ms: number, kind: string, data: object, round: number | null = null) =>
+    session.add(T0 + ms, round, null, kind, data);
+  const page = (ms: number, participant: number, name: PageName, round: number | null = null) =>
+    flow(ms, "page", { participant, page: name, round } satisfies PageEvent, round);
+  for (const p of [1, 2, 3]) page(2_000 + 100 * p, p, "consent");
+  flow(10_000, "consent", { participant: 1, agree: true });
+  flow(12_000, "consent", { participant: 2, agree: true });
+  flow(15_000, "consent", { participant: 3, agree: false });
+  const formed: MarketsFormed = {
+    markets: 1,
+    seats: [{ participant: 1, market: 1, seat: 1 }, { participant: 2, market: 1, seat: 2 }],
+    not_consented: [3],
+    overbooked: [],
+    underbooked: [],
+    by: "consent",
+  };
+  flow(15_000, "markets_formed", formed);
+  page(15_000, 3, "payment");
+  for (const p of [1, 2]) page(16_000, p, "instructions");
+  page(30_000, 1, "quiz");
+  page(31_000, 2, "quiz");
+  const quiz = (ms: number, participant: number, question: string, attempt: number, ok: boolean) =>
+    flow(
+      ms,
+      "quiz_answer",
+      {
+        participant,
+        question,
+        answer: ok ? "It falls" : `Wrong option ${attempt}, "quoted"`,
+        attempt,
+        correct: ok,
+      } satisfies QuizAnswerEvent,
+    );
+  quiz(35_000, 1, "inventory.trader_inv", 1, false);
+  quiz(36_000, 2, "inventory.trader_inv", 1, false);
+  quiz(38_000, 1, "inventory.trader_inv", 2, true);
+  quiz(40_000, 1, "speed.two_players", 1, true);
+  quiz(41_000, 2, "inventory.trader_inv", 2, false);
+  quiz(43_000, 2, "speed.two_players", 1, true);
+  for (const round of [1, 2]) {
+    const t = roundStartMs(round) - T0;
+    for (const p of [1, 2]) {
+      page(t - 10_000, p, "wait", round);
+      page(t, p, "trading", round);
+      // Participant 2 is gone by the end of round 2.
+      if (round === 1 || p === 1) page(t + ROUND_MS + 1_000, p, "results", round);
+    }
+  }
+  const end = roundStartMs(2) - T0 + ROUND_MS;
+  session.add(T0 + end - ROUND_MS + DROPOUT_MS, 2, DROPOUT_MS, "dropout", {
+    participant: 2,
+    dropped: true,
+    round: 2,
+    running: true,
+  });
+  page(end + 20_000, 1, "survey");
+  flow(end + 50_000, "survey", { participant: 1, answers: SURVEY_1 } satisfies SurveyEvent);
+  page(end + 50_000, 1, "payment");
 
   let telemetryTie: LogEvent | null = null;
   for (const round of [1, 2]) {
@@ -318,7 +447,7 @@ function buildSession(): Fixture {
     const roundSeats = seats(round);
     const [s1, s2, s3] = roundSeats;
     const holdings = new Map<number, Holding>(
-      roundSeats.map((s) => [s.seat, { cash: ENDOWMENT, inventory: 0, speedCost: 0 }]),
+      roundSeats.map((s) => [s.seat, holding()]),
     );
     const h = (seat: SeatEntry) => holdings.get(seat.seat)!;
     const at = (ms: number, kind: string, data: object) =>
@@ -377,8 +506,7 @@ function buildSession(): Fixture {
         match_number: `${round}01`,
       }),
     );
-    h(s1).cash -= 990_000;
-    h(s1).inventory += 1;
+    fill(h(s1), "B", 990_000);
     at(
       3_000,
       "trader_record",
@@ -401,10 +529,8 @@ function buildSession(): Fixture {
       seller_seat: 2,
       aggressor: "B",
     });
-    h(s2).cash += 1_010_000;
-    h(s2).inventory -= 1;
-    h(s3).cash -= 1_010_000;
-    h(s3).inventory += 1;
+    fill(h(s2), "S", 1_010_000);
+    fill(h(s3), "B", 1_010_000);
     at(
       5_000,
       "trader_record",
@@ -473,8 +599,30 @@ function buildSession(): Fixture {
     connected: false,
   });
 
+  // Paid as the server pays: from the payoff records, once, after the last round.
+  const payoffs = market.events.filter((e) => e.kind === "payoff");
+  const rows = computePayments({
+    payment: PAYMENT,
+    currency: "EUR",
+    numRounds: NUM_ROUNDS,
+    trialRounds: TRIAL_ROUNDS,
+    paidRound: null,
+    participants: PARTICIPANTS.map((p) => ({
+      participant: p.index,
+      label: p.label,
+      eligibility: p.index === 3 ? "not_consented" : "eligible",
+      rounds: payoffs.filter((e) => e.data.participant === p.index).map((e) => ({
+        round: e.round!,
+        trial: e.data.trial as boolean,
+        payoff: e.data.payoff as number,
+        played_by_bot: p.index === 2 && e.round === 2,
+      })),
+    })),
+  });
+  flow(end + 500, "payments", { rule: "sum", paid_round: null, rows } satisfies PaymentsEvent);
+
   return {
-    input: { session: session.events, markets: new Map([[MARKET, market.events]]) },
+    input: { session: session.inTimeOrder(), markets: new Map([[MARKET, market.events]]) },
     telemetryTie: tie,
   };
 }
@@ -564,6 +712,10 @@ Deno.test("export names: every file once, CSVs plus dictionary and README", () =
   for (
     const name of [
       "participants.csv",
+      "payments.csv",
+      "pages.csv",
+      "quiz.csv",
+      "survey.csv",
       "trader_records.csv",
       "market_records.csv",
       "trades.csv",
@@ -634,6 +786,13 @@ Deno.test("participants, trades, orders, events, dictionary: exact headers", () 
     "timestamp",
     "wall_ms",
     "seq",
+    "bought",
+    "sold",
+    "sum_bid_price",
+    "sum_ask_price",
+    "eligibility",
+    "consent",
+    "dropped",
   ]);
   const key = ["round", "market", "seq", "timestamp", "wall_ms", "round_ms"];
   assert.deepEqual(table("trades.csv").header, [
@@ -705,7 +864,8 @@ Deno.test("one row per event: records, orders, trades and batches, everything el
     "trader_record",
     "payoff",
   ]);
-  const others = FIXTURE.input.session.length +
+  const sessionTabulated = new Set(["page", "quiz_answer", "survey", "payments"]);
+  const others = FIXTURE.input.session.filter((e) => !sessionTabulated.has(e.kind)).length +
     allMarketEvents().filter((e) => !tabulated.has(e.kind)).length;
   assert.equal(table("events.csv").rows.length, others);
   // And each event exactly once: (stream, seq) pairs are unique across files.
@@ -722,21 +882,38 @@ Deno.test("one row per event: records, orders, trades and batches, everything el
     assert.ok(!seen.has(key), `${key} twice`);
     seen.add(key);
   }
+  // One row per page or quiz event; a survey or payments event spreads over several rows.
+  for (const name of ["pages.csv", "quiz.csv"]) {
+    for (const r of table(name).rows) {
+      const key = `${CODE}#${r.seq}`;
+      assert.ok(!seen.has(key), `${key} twice`);
+      seen.add(key);
+    }
+  }
+  for (const name of ["survey.csv", "payments.csv"]) {
+    const keys = new Set(table(name).rows.map((r) => `${CODE}#${r.seq}`));
+    for (const key of keys) {
+      assert.ok(!seen.has(key), `${key} twice`);
+      seen.add(key);
+    }
+  }
   const payoffs = eventsOf("payoff").length;
   assert.equal(seen.size, FIXTURE.input.session.length + allMarketEvents().length - payoffs);
 });
 
 Deno.test("participants.csv: one row per participant per round, bots left out, money integral", () => {
-  const rows = table("participants.csv").rows;
+  const all = table("participants.csv").rows;
   assert.deepEqual(
-    rows.map((r) => [r.round, r.participant, r.label, r.trial]),
+    all.map((r) => [r.round, r.participant, r.label, r.trial]),
     [
       ["1", "1", "P1", "true"],
       ["1", "2", LABEL_2, "true"],
       ["2", "1", "P1", "false"],
       ["2", "2", LABEL_2, "false"],
+      ["", "3", "P3", ""],
     ],
   );
+  const rows = all.filter((r) => r.round !== "");
   const byKey = new Map(
     eventsOf("payoff").map((e) => [`${e.round}:${(e.data as unknown as PayoffEvent).seat}`, e]),
   );
@@ -774,6 +951,326 @@ Deno.test("participants.csv: one row per participant per round, bots left out, m
   assert.equal(rows[1].initial_role, "automated");
   assert.equal(rows[1].initial_speed, "true");
   assert.equal(rows[1].initial_slider_a_z, "0.125");
+  // The payoff record's trade totals: participant 1 bought one share at 99 ECU.
+  assert.deepEqual(
+    [rows[2].bought, rows[2].sold, rows[2].sum_bid_price, rows[2].sum_ask_price],
+    ["1", "0", "990000", "0"],
+  );
+  assert.deepEqual(
+    [rows[3].bought, rows[3].sold, rows[3].sum_bid_price, rows[3].sum_ask_price],
+    ["0", "1", "0", "1010000"],
+  );
+});
+
+Deno.test("participants.csv: eligibility, consent and dropped; who never traded gets one row", () => {
+  const rows = table("participants.csv").rows;
+  const flow = (r: Record<string, string>) => [
+    r.participant,
+    r.market,
+    r.seat,
+    r.eligibility,
+    r.consent,
+    r.dropped,
+  ];
+  assert.deepEqual(rows.map(flow), [
+    ["1", "1", "1", "eligible", "true", "false"],
+    ["2", "1", "2", "eligible", "true", "true"],
+    ["1", "1", "1", "eligible", "true", "false"],
+    ["2", "1", "2", "eligible", "true", "true"],
+    ["3", "", "", "not_consented", "false", "false"],
+  ]);
+  const p3 = rows[4];
+  assert.equal(p3.session_code, CODE);
+  for (const k of ["round", "trial", "initial_role", "payoff", "bought", "seq", "timestamp"]) {
+    assert.equal(p3[k], "", k);
+  }
+});
+
+Deno.test("participants.csv: before round 1, market and seat come from markets_formed", () => {
+  const formedAt = FIXTURE.input.session.find((e) => e.kind === "markets_formed")!.wallMs;
+  const before = FIXTURE.input.session.filter((e) => e.wallMs <= formedAt);
+  const input = { session: before, markets: new Map<string, LogEvent[]>() };
+  const rows = readTable(exportFile(input, "participants.csv")).rows;
+  assert.deepEqual(
+    rows.map((r) => [r.participant, r.round, r.market, r.seat, r.eligibility, r.consent]),
+    [
+      ["1", "", "1", "1", "eligible", "true"],
+      ["2", "", "1", "2", "eligible", "true"],
+      ["3", "", "", "", "not_consented", "false"],
+    ],
+  );
+  // Before the formation nobody has a market, an eligibility or, yet, a consent answer.
+  const created = FIXTURE.input.session.filter((e) => e.kind === "session_created");
+  const early = readTable(
+    exportFile({ session: created, markets: new Map() }, "participants.csv"),
+  ).rows;
+  assert.deepEqual(
+    early.map((r) => [r.participant, r.market, r.eligibility, r.consent, r.dropped]),
+    [["1", "", "", "", "false"], ["2", "", "", "", "false"], ["3", "", "", "", "false"]],
+  );
+  // A session seated at creation (no consent page) keeps session_created's seats.
+  const seated = created.map((e) => ({
+    ...e,
+    data: {
+      ...e.data,
+      participants: PARTICIPANTS.map((p) => ({ ...p, market: 2, seat: p.index })),
+    },
+  }));
+  const fromCreation = readTable(
+    exportFile({ session: seated, markets: new Map() }, "participants.csv"),
+  ).rows;
+  assert.deepEqual(fromCreation.map((r) => [r.market, r.seat]), [["2", "1"], ["2", "2"], [
+    "2",
+    "3",
+  ]]);
+});
+
+// ---------------------------------------------------------------- flow files
+
+const PAYMENT_COLUMNS = [
+  "session_code",
+  "participant",
+  "label",
+  "market",
+  "seat",
+  "eligibility",
+  "currency",
+  "rule",
+  "paid_round",
+  "ecu",
+  "exchange_rate",
+  "earnings_before_cap",
+  "earnings",
+  "capped",
+  "negative",
+  "participation_fee",
+  "max_payment",
+  "payment",
+  "payment_text",
+  "round_payoffs",
+  "timestamp",
+  "seq",
+];
+
+function paymentsEvent(): LogEvent {
+  return FIXTURE.input.session.find((e) => e.kind === "payments")!;
+}
+
+Deno.test("payments.csv: one row per participant from the payments event", () => {
+  const t = table("payments.csv");
+  assert.deepEqual(t.header, PAYMENT_COLUMNS);
+  const e = paymentsEvent();
+  const payoff = (round: number, seat: number) =>
+    eventsOf("payoff").find((p) => p.round === round && p.data.seat === seat)!.data
+      .payoff as number;
+  // Participant 1: round 2 only (round 1 is a trial): 1,991 ECU × 0.02 = 39.82 EUR.
+  assert.equal(payoff(2, 1), 19_910_000);
+  const expected = [
+    [
+      "1",
+      "P1",
+      "1",
+      "1",
+      "eligible",
+      "19910000",
+      "398200",
+      "398200",
+      "false",
+      "false",
+      "423200",
+      "42.32 EUR",
+      `1:${payoff(1, 1)}:trial;2:19910000:counted`,
+    ],
+    [
+      "2",
+      LABEL_2,
+      "1",
+      "2",
+      "eligible",
+      "0",
+      "0",
+      "0",
+      "false",
+      "false",
+      "25000",
+      "2.50 EUR",
+      `1:${payoff(1, 2)}:trial;2:${payoff(2, 2)}:bot`,
+    ],
+    ["3", "P3", "", "", "not_consented", "0", "0", "0", "false", "false", "25000", "2.50 EUR", ""],
+  ];
+  assert.deepEqual(
+    t.rows.map((r) => [
+      r.participant,
+      r.label,
+      r.market,
+      r.seat,
+      r.eligibility,
+      r.ecu,
+      r.earnings_before_cap,
+      r.earnings,
+      r.capped,
+      r.negative,
+      r.payment,
+      r.payment_text,
+      r.round_payoffs,
+    ]),
+    expected,
+  );
+  for (const r of t.rows) {
+    assert.deepEqual(
+      [r.session_code, r.currency, r.rule, r.paid_round, r.exchange_rate],
+      [CODE, "EUR", "sum", "", "0.02"],
+    );
+    assert.deepEqual([r.participation_fee, r.max_payment], ["25000", "500000"]);
+    assert.equal(r.seq, String(e.seq));
+    assert.equal(r.timestamp, new Date(e.wallMs).toISOString());
+  }
+  // The same numbers as the event, column by column.
+  const rows = (e.data as unknown as PaymentsEvent).rows;
+  for (const [i, r] of t.rows.entries()) {
+    for (const k of ["ecu", "earnings", "payment", "max_payment"] as const) {
+      assert.equal(r[k], String(rows[i][k]));
+    }
+  }
+});
+
+Deno.test("payments.csv: header only until the payments are computed; rows sorted, statuses", () => {
+  const { session, markets } = FIXTURE.input;
+  const before = session.filter((e) => e.kind !== "payments");
+  assert.equal(
+    exportFile({ session: before, markets }, "payments.csv"),
+    PAYMENT_COLUMNS.join(",") + "\r\n",
+  );
+  // A random-rule session, rows logged out of order.
+  const e = paymentsEvent();
+  const d = e.data as unknown as PaymentsEvent;
+  const random: Payment[] = computePayments({
+    payment: { ...PAYMENT, randomPayoff: true },
+    currency: "CHF",
+    numRounds: 3,
+    trialRounds: [1],
+    paidRound: 3,
+    participants: d.rows.map((r) => ({ ...r, rounds: r.rounds.map((x) => ({ ...x })) })),
+  }).reverse();
+  const swapped = session.map((x) =>
+    x === e ? { ...x, data: { rule: "random", paid_round: 3, rows: random } } : x
+  );
+  const rows = readTable(exportFile({ session: swapped, markets }, "payments.csv")).rows;
+  assert.deepEqual(rows.map((r) => r.participant), ["1", "2", "3"]);
+  assert.equal(rows[0].rule, "random");
+  assert.equal(rows[0].paid_round, "3");
+  assert.equal(rows[0].round_payoffs, `1:${d.rows[0].rounds[0].payoff}:trial;2:19910000:not_drawn`);
+  assert.equal(rows[0].payment_text, "2.50 CHF");
+});
+
+Deno.test("quiz.csv: one row per attempt with upstream's right_count and the final attempt", () => {
+  const t = table("quiz.csv");
+  assert.deepEqual(t.header, [
+    "session_code",
+    "participant",
+    "label",
+    "question",
+    "attempt",
+    "answer",
+    "correct",
+    "right_count",
+    "final",
+    "timestamp",
+    "wall_ms",
+    "seq",
+  ]);
+  assert.deepEqual(
+    t.rows.map((r) => [r.participant, r.question, r.attempt, r.correct, r.right_count, r.final]),
+    [
+      ["1", "inventory.trader_inv", "1", "false", "2", "false"],
+      ["2", "inventory.trader_inv", "1", "false", "0", "false"],
+      ["1", "inventory.trader_inv", "2", "true", "2", "true"],
+      ["1", "speed.two_players", "1", "true", "1", "true"],
+      ["2", "inventory.trader_inv", "2", "false", "0", "true"],
+      ["2", "speed.two_players", "1", "true", "1", "true"],
+    ],
+  );
+  assert.equal(t.rows[0].answer, 'Wrong option 1, "quoted"');
+  assert.equal(t.rows[2].answer, "It falls");
+  assert.equal(t.rows[1].label, LABEL_2);
+  const events = FIXTURE.input.session.filter((e) => e.kind === "quiz_answer");
+  assert.deepEqual(t.rows.map((r) => r.seq), events.map((e) => String(e.seq)));
+  assert.deepEqual(
+    t.rows.map((r) => r.timestamp),
+    events.map((e) => new Date(e.wallMs).toISOString()),
+  );
+});
+
+Deno.test("survey.csv: one row per answer, free text quoted, empty answers blank", () => {
+  const t = table("survey.csv");
+  assert.deepEqual(t.header, [
+    "session_code",
+    "participant",
+    "label",
+    "question",
+    "answer",
+    "timestamp",
+    "wall_ms",
+    "seq",
+  ]);
+  assert.deepEqual(
+    t.rows.map((r) => [r.participant, r.label, r.question, r.answer]),
+    Object.entries(SURVEY_1).map(([q, a]) => ["1", "P1", q, a]),
+  );
+  const { session, markets } = FIXTURE.input;
+  const blank = session.map((e) =>
+    e.kind === "survey" ? { ...e, data: { participant: 1, answers: { "general.degree": "" } } } : e
+  );
+  const rows = readTable(exportFile({ session: blank, markets }, "survey.csv")).rows;
+  assert.deepEqual(rows.map((r) => [r.question, r.answer]), [["general.degree", ""]]);
+});
+
+Deno.test("pages.csv: each arrival, left at the participant's next page, seconds between", () => {
+  const t = table("pages.csv");
+  assert.deepEqual(t.header, [
+    "session_code",
+    "participant",
+    "label",
+    "page",
+    "round",
+    "entered_at",
+    "left_at",
+    "seconds",
+    "seq",
+  ]);
+  const events = FIXTURE.input.session.filter((e) => e.kind === "page");
+  assert.equal(t.rows.length, events.length);
+  const iso = (ms: number) => new Date(ms).toISOString();
+  for (const [i, r] of t.rows.entries()) {
+    const e = events[i];
+    assert.equal(r.seq, String(e.seq));
+    assert.equal(r.entered_at, iso(e.wallMs));
+    const next = events.slice(i + 1).find((x) => x.data.participant === e.data.participant);
+    assert.equal(r.left_at, next ? iso(next.wallMs) : "");
+    assert.equal(r.seconds, next ? String((next.wallMs - e.wallMs) / 1000) : "");
+  }
+  const journey = (p: string) => t.rows.filter((r) => r.participant === p);
+  assert.deepEqual(journey("3").map((r) => [r.page, r.round, r.seconds]), [
+    ["consent", "", "12.7"],
+    ["payment", "", ""],
+  ]);
+  assert.deepEqual(journey("1").map((r) => `${r.page}${r.round}`), [
+    "consent",
+    "instructions",
+    "quiz",
+    "wait1",
+    "trading1",
+    "results1",
+    "wait2",
+    "trading2",
+    "results2",
+    "survey",
+    "payment",
+  ]);
+  // Participant 2 dropped out mid round 2: their last page is still open.
+  assert.deepEqual(journey("2").at(-1)!.page, "trading");
+  assert.equal(journey("2").at(-1)!.left_at, "");
+  assert.equal(journey("1")[3].seconds, "10");
 });
 
 Deno.test("participants.csv: a seat with no payoff yet keeps its row, money blank", () => {
@@ -782,7 +1279,7 @@ Deno.test("participants.csv: a seat with no payoff yet keeps its row, money blan
   const rows =
     readTable(exportFile({ session, markets: new Map([[MARKET, cut]]) }, "participants.csv"))
       .rows;
-  assert.equal(rows.length, 4);
+  assert.equal(rows.length, 5);
   for (const r of rows.filter((r) => r.round === "2")) {
     assert.equal(r.payoff, "");
     assert.equal(r.seq, "");
@@ -1138,6 +1635,7 @@ Deno.test("README explains units and sentinels and lists every stream read", () 
   assert.ok(readme.includes("10000 = 1 ECU"));
   assert.ok(readme.includes("0 means no bid, 2147483647 means no offer"));
   for (const name of EXPORT_NAMES) assert.ok(readme.includes(name), name);
+  for (const line of ROUND_PAYOFFS_RECIPE) assert.ok(readme.includes(`    ${line}\r\n`), line);
   assert.ok(readme.includes(`${CODE}: ${FIXTURE.input.session.length} events`));
   assert.ok(readme.includes(`${MARKET}: ${allMarketEvents().length} events`));
 });
@@ -1163,6 +1661,13 @@ Deno.test("sessionZip: unzips to exactly the files, prefixed, and is determinist
 
 // ---------------------------------------------------------------- pandas
 
+/** README.txt's pandas lines for payments.csv round_payoffs, run as they are below. */
+const ROUND_PAYOFFS_RECIPE = [
+  "r = pay.assign(x=pay.round_payoffs.str.split(';')).explode('x').dropna(subset=['x'])",
+  "r[['round', 'payoff', 'status']] = r.x.str.split(':', expand=True)",
+  "r = r.astype({'round': 'int64', 'payoff': 'int64'})",
+];
+
 const PANDAS_SCRIPT = `
 import json, os, sys
 import pandas as pd
@@ -1182,6 +1687,18 @@ out["labels"] = p["label"].tolist()
 out["payoff_sum"] = int(p["payoff"].sum())
 t = pd.read_csv(os.path.join(d, "trader_records.csv"))
 out["cash"] = [int(x) for x in t["cash"]]
+pay = pd.read_csv(os.path.join(d, "payments.csv"))
+out["payments"] = [int(x) for x in pay["payment"]]
+${ROUND_PAYOFFS_RECIPE.join("\n")}
+out["payment_round_dtypes"] = [str(r["round"].dtype), str(r.payoff.dtype)]
+out["payment_rounds"] = [
+    [int(a), int(b), int(c), s] for a, b, c, s in zip(r.participant, r["round"], r.payoff, r.status)
+]
+q = pd.read_csv(os.path.join(d, "quiz.csv"))
+out["right_counts"] = [int(x) for x in q[q["final"]].sort_values(["participant", "question"])["right_count"]]
+g = pd.read_csv(os.path.join(d, "pages.csv"), parse_dates=["entered_at", "left_at"])
+p3 = g[g.participant == 3].iloc[0]
+out["page_seconds"] = (p3.left_at - p3.entered_at).total_seconds()
 print(json.dumps(out))
 `;
 
@@ -1239,7 +1756,17 @@ Deno.test({
           }
         }
       }
-      assert.deepEqual(out.labels, ["P1", LABEL_2, "P1", LABEL_2]);
+      assert.deepEqual(out.labels, ["P1", LABEL_2, "P1", LABEL_2, "P3"]);
+      assert.deepEqual(out.payments, [423_200, 25_000, 25_000]);
+      assert.deepEqual(out.payment_rounds, [
+        [1, 1, Number(eventsOf("payoff")[0].data.payoff), "trial"],
+        [1, 2, 19_910_000, "counted"],
+        [2, 1, Number(eventsOf("payoff")[1].data.payoff), "trial"],
+        [2, 2, Number(eventsOf("payoff")[4].data.payoff), "bot"],
+      ]);
+      assert.deepEqual(out.payment_round_dtypes, ["int64", "int64"]);
+      assert.deepEqual(out.right_counts, [2, 1, 0, 1]);
+      assert.equal(out.page_seconds, 12.7);
       const payoffs = table("participants.csv").rows.reduce((s, r) => s + Number(r.payoff), 0);
       assert.equal(out.payoff_sum, payoffs);
       assert.deepEqual(
@@ -1263,11 +1790,11 @@ Deno.test("scale: 300,000 trader records and 30,000 telemetry reports export in 
     participants: PARTICIPANTS.map((p) => ({ ...p, label: `L${p.index}` })),
   });
   const s = seats(1);
-  const holding = { cash: ENDOWMENT, inventory: 0, speedCost: 0 };
+  const start = holding();
   const n = 300_000;
   for (let i = 0; i < n; i++) {
     const seat = s[i % 2];
-    market.add(T0 + i, 1, i, "trader_record", traderRecord(seat, holding, "A"));
+    market.add(T0 + i, 1, i, "trader_record", traderRecord(seat, start, "A"));
   }
   for (let k = 0; k < 30_000; k++) {
     session.add(T0 + 5 + k * 10, 1, k * 10, "telemetry", {

@@ -500,3 +500,16 @@ Deno.test("examples: the P4 configs carry a consent, their format's instructions
   );
   assert.equal(demo.demoParticipants, 2);
 });
+
+Deno.test("session config: the participation fee and the cap are whole cents", () => {
+  assert.throws(
+    () =>
+      parseSessionConfig(
+        "session:\n  participation-fee: 2.505\n  max-payment: 50.0001\n",
+        "cents.yaml",
+      ),
+    (e: Error) =>
+      /cents\.yaml: session\.participation-fee: 2\.505 has more than 2 decimals/.test(e.message) &&
+      /cents\.yaml: session\.max-payment: 50\.0001 has more than 2 decimals/.test(e.message),
+  );
+});
