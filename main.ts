@@ -81,6 +81,8 @@ if (import.meta.main) {
     Deno.exit(1);
   }
   console.log(storage.describe());
+  const rooms = await storage.rooms.recover();
+  if (rooms > 0) console.log(`rebuilt ${rooms} room(s) from the event log`);
   const rebuilt = await storage.registry.recover();
   if (rebuilt > 0) console.log(`rebuilt ${rebuilt} session(s) from the event log`);
 
@@ -96,6 +98,7 @@ if (import.meta.main) {
       examples: () => exampleConfigs(configDir),
       publicUrl: env("HFT_PUBLIC_URL"),
       health: () => storage.health(),
+      rooms: storage.rooms,
     },
   });
 

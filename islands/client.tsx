@@ -7,15 +7,19 @@
 
 import { type ComponentType, h, hydrate } from "preact";
 import AdminMonitor from "./AdminMonitor.tsx";
+import AdminRooms from "./AdminRooms.tsx";
 import AdminSessions from "./AdminSessions.tsx";
 import DemoBook from "./DemoBook.tsx";
+import RoomWait from "./RoomWait.tsx";
 import SubjectScreen from "./SubjectScreen.tsx";
 
 // deno-lint-ignore no-explicit-any
 const ISLANDS: Record<string, ComponentType<any>> = {
   AdminMonitor,
+  AdminRooms,
   AdminSessions,
   DemoBook,
+  RoomWait,
   SubjectScreen,
 };
 

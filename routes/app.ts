@@ -21,6 +21,8 @@ import { subjectSocket } from "./subject_socket.ts";
 import { adminSocket } from "./admin_socket.ts";
 import { renderSubjectPage } from "./subject_page.tsx";
 import { renderAdminHome, renderAdminSession } from "./admin_pages.tsx";
+import type { RoomRegistry } from "../session/room_registry.ts";
+import { roomRoutes } from "./rooms.ts";
 
 export interface SessionDeps {
   registry: SessionRegistry;
@@ -32,6 +34,8 @@ export interface SessionDeps {
   publicUrl?: string;
   /** What /health reports about storage. */
   health?: () => Record<string, unknown>;
+  /** The lab's rooms: `/room/<seat token>` links, `/api/rooms`, `/admin/rooms`. */
+  rooms?: RoomRegistry;
 }
 
 export interface AppDeps {
@@ -88,7 +92,19 @@ function mountSessions(app: Hono, deps: SessionDeps): void {
   app.use("/admin/*", guard);
   app.use("/api/*", guard);
 
-  app.route("/api/sessions", sessionApi(registry, { publicUrl, exportSource: deps.exportSource }));
+  app.route(
+    "/api/sessions",
+    sessionApi(registry, { publicUrl, exportSource: deps.exportSource, rooms: deps.rooms }),
+  );
+  if (deps.rooms) {
+    roomRoutes(app, {
+      rooms: deps.rooms,
+      sessions: registry,
+      auth,
+      publicUrl,
+      examples: deps.examples,
+    });
+  }
   app.get("/ws/subject/:token", subjectSocket(registry));
   app.get("/ws/admin/:code", adminSocket(registry, auth.monitorKey, publicUrl));
 

@@ -20,6 +20,8 @@ import { SessionConfigRejected } from "../session/session_registry.ts";
 import { type LiveSession, SessionStateError } from "../session/live_session.ts";
 import type { SessionExportSource } from "./session_exports.ts";
 import { exportRoutes } from "./session_exports.ts";
+import { type RoomRegistry, RoomRejected, roomSeatsFor } from "../session/room_registry.ts";
+import { roomErrorStatus } from "./room_api.ts";
 
 /** Configs are small; this also bounds what a careless upload costs. */
 export const MAX_CONFIG_BYTES = 1 << 20;
@@ -46,7 +48,7 @@ export function viewOf(session: LiveSession, urls: SessionUrls) {
 
 export function sessionApi(
   registry: SessionRegistry,
-  options: { publicUrl?: string; exportSource: SessionExportSource },
+  options: { publicUrl?: string; exportSource: SessionExportSource; rooms?: RoomRegistry },
 ): Hono {
   const api = new Hono();
 
@@ -63,8 +65,20 @@ export function sessionApi(
       }
       const name = c.req.query("name") ??
         (c.req.header("content-type")?.includes("json") ? "session.json" : "session.yaml");
+      const roomName = c.req.query("room");
+      let room;
+      if (roomName !== undefined) {
+        if (!options.rooms) return c.json({ error: "this server has no rooms" }, 404);
+        try {
+          room = roomSeatsFor(options.rooms, roomName);
+        } catch (e) {
+          if (e instanceof RoomRejected) return c.json({ error: e.message }, roomErrorStatus(e));
+          throw e;
+        }
+      }
       try {
-        const session = await registry.create(text, name);
+        const session = await registry.create(text, name, room ? { room } : {});
+        if (room) options.rooms!.attach(room.name, session.code);
         const urls = sessionUrls(c, options.publicUrl);
         return c.json({
           code: session.code,

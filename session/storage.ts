@@ -18,6 +18,7 @@ import type { SessionExportInput } from "../exports/mod.ts";
 import type { EventLog, LogEvent } from "../eventlog/log_event.ts";
 import { EventAppender } from "./event_appender.ts";
 import { SessionRegistry } from "./session_registry.ts";
+import { RoomRegistry } from "./room_registry.ts";
 
 export interface StorageOptions {
   dataDir: string;
@@ -32,6 +33,8 @@ export interface Storage {
   log: OpenedEventLog;
   appender: EventAppender;
   registry: SessionRegistry;
+  /** The lab's rooms; `recover()` them at start, like the registry. */
+  rooms: RoomRegistry;
   /** A session's streams for the exports: from the log, else from the database. */
   exportSource(code: string): Promise<SessionExportInput | null>;
   health(): Record<string, unknown>;
@@ -45,7 +48,8 @@ export async function sessionFromLog(
   code: string,
 ): Promise<SessionExportInput | null> {
   const session = await log.read(code);
-  if (session.length === 0) return null;
+  // other streams without a "/" (the rooms) are not sessions
+  if (session[0]?.kind !== "session_created") return null;
   const markets = new Map<string, LogEvent[]>();
   for (const s of await log.streams(`${code}/`)) markets.set(s, await log.read(s));
   return { session, markets };
@@ -80,6 +84,7 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
     appender,
     configDir: options.configDir,
   });
+  const rooms = new RoomRegistry(appender);
   const consumer = `${hostname()}-${Deno.pid}`;
 
   // the database: read by exports of sessions the log no longer holds
@@ -125,11 +130,12 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
     log,
     appender,
     registry,
+    rooms,
     async exportSource(code) {
       const fromLog = await sessionFromLog(log, code);
       if (fromLog || !store) return fromLog;
       const stored = await store.readSession(code);
-      if (stored.session.length === 0) return null;
+      if (stored.session[0]?.kind !== "session_created") return null;
       return {
         session: stored.session,
         markets: new Map(stored.markets.map((m) => [m.stream, m.events])),
