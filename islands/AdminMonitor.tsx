@@ -1,7 +1,9 @@
 /**
  * The experimenter's live view of one session: participant links, round
- * controls, the clock, and per market who is connected with what role,
- * holdings, profit and round trip, beside the book and the last trades.
+ * and session controls, the clock, where every participant is in the flow
+ * (page, consent, eligibility, quiz, dropouts), per market who is connected
+ * with what role, holdings, profit and round trip, beside the book and the
+ * last trades, and the payments once they are computed.
  *
  * Fed by `/ws/admin/<code>?key=…`, which pushes the whole SessionView
  * whenever something changed; controls are plain POSTs whose refusals
@@ -9,8 +11,9 @@
  */
 
 import { useEffect, useRef, useState } from "preact/hooks";
+import type { Eligibility, Payment } from "../experiment/payment.ts";
 import type { MarketView, ParticipantView, SessionView } from "../protocol/admin_protocol.ts";
-import type { Phase } from "../protocol/subject_protocol.ts";
+import type { PageName, Phase } from "../protocol/subject_protocol.ts";
 import {
   backoffMs,
   formatBid,
@@ -19,6 +22,8 @@ import {
   formatOffer,
   socketUrl,
 } from "./subject_format.ts";
+import { CopyButton } from "./copy_button.tsx";
+import { formatMoney } from "./subject_pages.tsx";
 
 export interface AdminMonitorProps {
   view: SessionView;
@@ -41,6 +46,24 @@ const PHASES: Record<Phase, string> = {
   paused: "Paused",
   ended: "Round over",
   finished: "Session finished",
+};
+
+const PAGES: Record<PageName, string> = {
+  consent: "consent",
+  instructions: "instructions",
+  quiz: "quiz",
+  wait: "waiting for round",
+  trading: "trading",
+  results: "results",
+  survey: "survey",
+  payment: "payment",
+};
+
+const ELIGIBILITY: Record<Eligibility, string> = {
+  eligible: "eligible",
+  not_consented: "did not consent",
+  overbooked: "overbooked",
+  underbooked: "underbooked",
 };
 
 type Link = "connecting" | "live" | "reconnecting";
@@ -111,31 +134,6 @@ function useMonitor(path: string, initial: SessionView) {
   return { view, link, receivedAt };
 }
 
-function CopyButton({ text, testid }: { text: string; testid: string }) {
-  const [copied, setCopied] = useState<"" | "ok" | "failed">("");
-  const copy = async () => {
-    try {
-      await navigator.clipboard.writeText(text);
-      setCopied("ok");
-    } catch {
-      // No clipboard permission (plain http on another host): select it for ctrl-C instead.
-      const field = document.createElement("textarea");
-      field.value = text;
-      document.body.append(field);
-      field.select();
-      const ok = document.execCommand("copy");
-      field.remove();
-      setCopied(ok ? "ok" : "failed");
-    }
-    setTimeout(() => setCopied(""), 1500);
-  };
-  return (
-    <button type="button" class="am-copy" data-testid={testid} onClick={copy}>
-      {copied === "ok" ? "Copied" : copied === "failed" ? "Copy failed" : "Copy"}
-    </button>
-  );
-}
-
 function ParticipantRow({ p }: { p: ParticipantView }) {
   return (
     <tr
@@ -185,7 +183,9 @@ function Market({ m, multi }: { m: MarketView; multi: boolean }) {
               </tr>
             </thead>
             <tbody>
-              {m.participants.map((p) => <ParticipantRow key={p.index} p={p} />)}
+              {m.participants.filter((p) => p.seat !== null).map((p) => (
+                <ParticipantRow key={p.index} p={p} />
+              ))}
             </tbody>
           </table>
         </div>
@@ -258,9 +258,185 @@ function Market({ m, multi }: { m: MarketView; multi: boolean }) {
   );
 }
 
+function yesNo(v: boolean | null): string {
+  return v === null ? "–" : v ? "yes" : "no";
+}
+
+function ParticipantsTable(
+  { view, busy, onDrop, onRestore }: {
+    view: SessionView;
+    busy: string | null;
+    onDrop: (p: ParticipantView) => void;
+    onRestore: (p: ParticipantView) => void;
+  },
+) {
+  return (
+    <div class="am-wide">
+      <table class="am-table" data-testid="participants-table">
+        <thead>
+          <tr>
+            <th aria-label="Connected" />
+            <th>Participant</th>
+            <th>Page</th>
+            <th>Consent</th>
+            <th>Eligibility</th>
+            <th>Market / seat</th>
+            <th title="Right at the first try / asked">Quiz</th>
+            <th>Dropped</th>
+            <th class="am-num">Payment</th>
+            <th aria-label="Actions" />
+          </tr>
+        </thead>
+        <tbody>
+          {view.participants.map((p) => (
+            <tr
+              key={p.index}
+              data-testid={`pt-${p.index}`}
+              data-participant={p.index}
+              data-page={p.page}
+              data-dropped={p.dropped ? "true" : "false"}
+            >
+              <td>
+                <span
+                  class={p.connected ? "am-dot am-dot-on" : "am-dot"}
+                  title={p.connected ? "connected" : "not connected"}
+                  aria-label={p.connected ? "connected" : "not connected"}
+                />
+              </td>
+              <td data-testid="pt-label">
+                {p.label}
+                {p.room_seat ? <span class="am-hint">· room seat {p.room_seat}</span> : null}
+              </td>
+              <td data-testid="pt-page">
+                {PAGES[p.page]}
+                {p.page_round !== null ? ` ${p.page_round}` : ""}
+              </td>
+              <td data-testid="pt-consent">{yesNo(p.consent)}</td>
+              <td data-testid="pt-eligibility">
+                {p.eligibility === null ? "–" : ELIGIBILITY[p.eligibility]}
+              </td>
+              <td data-testid="pt-seat">
+                {p.market === null ? "–" : `${p.market} / ${p.seat ?? "–"}`}
+              </td>
+              <td data-testid="pt-quiz">
+                {p.quiz_asked > 0 ? `${p.quiz_right_first} / ${p.quiz_asked}` : "–"}
+              </td>
+              <td data-testid="pt-dropped">{p.dropped ? "yes (bot plays)" : ""}</td>
+              <td class="am-num" data-testid="pt-payment">
+                {p.payment === null ? "–" : formatMoney(p.payment, view.currency)}
+              </td>
+              <td>
+                {p.dropped
+                  ? (
+                    <button
+                      type="button"
+                      class="am-small"
+                      data-testid={`restore-${p.index}`}
+                      disabled={busy !== null}
+                      onClick={() => onRestore(p)}
+                    >
+                      {busy === `restore-${p.index}` ? "…" : "Restore"}
+                    </button>
+                  )
+                  : (
+                    <button
+                      type="button"
+                      class="am-small am-danger"
+                      data-testid={`drop-${p.index}`}
+                      disabled={busy !== null}
+                      onClick={() => onDrop(p)}
+                    >
+                      {busy === `drop-${p.index}` ? "…" : "Drop (bot plays)"}
+                    </button>
+                  )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function paidText(p: Payment): string {
+  if (p.eligibility !== "eligible") return "fee only";
+  if (p.rule === "sum") return "sum of paid rounds";
+  return p.paid_round === null ? "no paid round" : `round ${p.paid_round} (drawn)`;
+}
+
+function Payments({ view, payments }: { view: SessionView; payments: Payment[] }) {
+  const code = encodeURIComponent(view.code);
+  const total = payments.reduce((sum, p) => sum + p.payment, 0);
+  const money = (units: number) => formatMoney(units, view.currency);
+  return (
+    <section class="am-section am-payments" data-testid="payments-section">
+      <div class="am-payments-head">
+        <h2>Payments</h2>
+        <div class="am-noprint">
+          <a
+            href={`/api/sessions/${code}/export/payments.csv`}
+            data-testid="payments-csv"
+            download
+          >
+            Download payments.csv
+          </a>
+          <button
+            type="button"
+            class="am-small"
+            data-testid="print-payments"
+            onClick={() => globalThis.print()}
+          >
+            Print
+          </button>
+        </div>
+      </div>
+      <p class="am-print-only">
+        {view.name} · session {view.code}
+      </p>
+      <table class="am-table" data-testid="payments-table">
+        <thead>
+          <tr>
+            <th>Participant</th>
+            <th>Eligibility</th>
+            <th>Paid for</th>
+            <th class="am-num">E (ECU)</th>
+            <th class="am-num">Earnings</th>
+            <th>Capped</th>
+            <th class="am-num">Payment ({view.currency})</th>
+          </tr>
+        </thead>
+        <tbody>
+          {payments.map((p) => (
+            <tr key={p.participant} data-testid={`payment-${p.participant}`}>
+              <td>{p.label}</td>
+              <td>{ELIGIBILITY[p.eligibility]}</td>
+              <td>{paidText(p)}</td>
+              <td class="am-num">{formatEcuNumber(p.ecu)}</td>
+              <td class="am-num">{money(p.earnings)}</td>
+              <td>{p.capped ? `yes (from ${money(p.earnings_before_cap)})` : ""}</td>
+              <td class="am-num" data-testid="payment-amount">{money(p.payment)}</td>
+            </tr>
+          ))}
+        </tbody>
+        <tfoot>
+          <tr class="am-total">
+            <th colSpan={6}>Total</th>
+            <td class="am-num" data-testid="payments-total">{money(total)}</td>
+          </tr>
+        </tfoot>
+      </table>
+      <p class="am-hint">
+        Round payoffs include the initial endowment; earnings = min(max(0, E × exchange rate),
+        maximum); payment = participation fee + earnings.
+      </p>
+    </section>
+  );
+}
+
 export default function AdminMonitor({ view: initial, monitorSocketPath }: AdminMonitorProps) {
   const { view, link, receivedAt } = useMonitor(monitorSocketPath, initial);
-  const [busy, setBusy] = useState<Control | null>(null);
+  /** The action under way: a control, "form-markets", "finish", "drop-<i>" or "restore-<i>". */
+  const [busy, setBusy] = useState<string | null>(null);
   const [controlError, setControlError] = useState<string | null>(null);
   const [, setTick] = useState(0);
 
@@ -271,11 +447,12 @@ export default function AdminMonitor({ view: initial, monitorSocketPath }: Admin
     return () => clearInterval(id);
   }, [running]);
 
-  const control = async (action: Control) => {
-    setBusy(action);
+  /** POSTs `/api/sessions/:code/<path>`; the monitor socket brings what changed. */
+  const post = async (key: string, path: string) => {
+    setBusy(key);
     setControlError(null);
     try {
-      const res = await fetch(`/api/sessions/${encodeURIComponent(view.code)}/${action}`, {
+      const res = await fetch(`/api/sessions/${encodeURIComponent(view.code)}/${path}`, {
         method: "POST",
         credentials: "same-origin",
       });
@@ -289,7 +466,6 @@ export default function AdminMonitor({ view: initial, monitorSocketPath }: Admin
         }
         setControlError(message || `${res.status} ${res.statusText}`);
       }
-      // On success the monitor socket brings the new phase.
     } catch (e) {
       setControlError(`Could not reach the server: ${e instanceof Error ? e.message : String(e)}`);
     } finally {
@@ -301,7 +477,28 @@ export default function AdminMonitor({ view: initial, monitorSocketPath }: Admin
   const remaining = view.phase === "ended" || view.phase === "finished"
     ? 0
     : Math.max(0, view.duration_ms - Math.min(view.duration_ms, view.round_ms + elapsed));
-  const participants = view.markets.flatMap((m) => m.participants);
+  const control = (action: Control) => post(action, action);
+  const drop = (p: ParticipantView) => {
+    if (
+      !confirm(
+        `Drop ${p.label}? A bot plays their seat from now on; rounds a bot plays are not paid.`,
+      )
+    ) return;
+    post(`drop-${p.index}`, `participants/${p.index}/drop`);
+  };
+  const restore = (p: ParticipantView) =>
+    post(`restore-${p.index}`, `participants/${p.index}/restore`);
+  const finish = () => {
+    if (
+      !confirm(
+        "Finish the session now and compute everyone's payment? Rounds not played are not paid.",
+      )
+    ) return;
+    post("finish", "finish");
+  };
+
+  // Everyone, seated or not: before the markets form nobody has a market.
+  const participants = view.participants;
   const connected = participants.filter((p) => p.connected).length;
   const exportUrl = `/api/sessions/${encodeURIComponent(view.code)}/export.zip`;
 
@@ -356,6 +553,26 @@ export default function AdminMonitor({ view: initial, monitorSocketPath }: Admin
               {busy === c.action ? "…" : c.label}
             </button>
           ))}
+          {view.formed ? null : (
+            <button
+              type="button"
+              class="am-btn am-btn-form"
+              data-testid="form-markets"
+              disabled={busy !== null}
+              onClick={() => post("form-markets", "form-markets")}
+            >
+              {busy === "form-markets" ? "…" : "Form markets now"}
+            </button>
+          )}
+          <button
+            type="button"
+            class="am-btn am-btn-finish"
+            data-testid="finish-session"
+            disabled={busy !== null || view.payments !== null}
+            onClick={finish}
+          >
+            {busy === "finish" ? "…" : "Finish session and compute payments"}
+          </button>
         </div>
       </section>
       {controlError
@@ -377,7 +594,7 @@ export default function AdminMonitor({ view: initial, monitorSocketPath }: Admin
             <li key={p.index}>
               <span class="am-links-label">
                 {p.label}
-                {view.markets.length > 1 ? ` · market ${p.market}` : ""}
+                {view.markets.length > 1 && p.market !== null ? ` · market ${p.market}` : ""}
               </span>
               <a
                 href={p.url}
@@ -393,6 +610,21 @@ export default function AdminMonitor({ view: initial, monitorSocketPath }: Admin
           ))}
         </ul>
       </section>
+
+      <section class="am-section">
+        <h2>Participants</h2>
+        <p class="am-hint">
+          {view.formed
+            ? "Markets are formed."
+            : "Markets form when consent is over (or now, with “Form markets now”)."} Rounds start
+          {" "}
+          {view.round_start === "auto" ? "when everyone is ready" : "when you start them"}.
+          {view.room ? ` Room: ${view.room}.` : ""}
+        </p>
+        <ParticipantsTable view={view} busy={busy} onDrop={drop} onRestore={restore} />
+      </section>
+
+      {view.payments ? <Payments view={view} payments={view.payments} /> : null}
 
       <section class="am-section">
         <h2>Monitor</h2>

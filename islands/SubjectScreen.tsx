@@ -1,8 +1,10 @@
 /**
- * The subject's trading screen (upstream's `<elo-market-session>`, shared
- * reference `leeps-hft-app.md` §10): spread graph; best and own quotes;
- * wallet; role, speed and sliders; the sensitivities and profit graphs;
- * the round clock and the connection state.
+ * The subject's screen: the page the server has the participant on. The
+ * trading screen (upstream's `<elo-market-session>`, shared reference
+ * `leeps-hft-app.md` §10: spread graph; best and own quotes; wallet; role,
+ * speed and sliders; the sensitivities and profit graphs; the round clock)
+ * on the trading and wait pages, else one of the pages of
+ * subject_pages.tsx; the connection state on all of them.
  *
  * Server-authoritative: the screen shows the server's snapshot and applies
  * its sequenced updates as they arrive (no polling); what the subject does
@@ -33,6 +35,7 @@ import {
   socketUrl,
 } from "./subject_format.ts";
 import { SpreadGraph } from "./subject_spread.tsx";
+import { FlowPage, PAGE_CSS, PAGE_TITLES, WaitBanner } from "./subject_pages.tsx";
 import {
   applyUpdate,
   type ClockAnchor,
@@ -40,6 +43,7 @@ import {
   marketMs,
   nextCentre,
   ownOrder,
+  pageKey,
   remainingMs,
   windowAround,
 } from "./subject_state.ts";
@@ -94,6 +98,8 @@ interface Stored {
 
 const STORE_EVERY_MS = 1_000;
 
+const NOTHING_PENDING: ReadonlySet<string> = new Set();
+
 function storageKey(token: string): string {
   return `hft-lab:subject:${token}`;
 }
@@ -103,7 +109,11 @@ function readStored(token: string): Stored | null {
     const text = sessionStorage.getItem(storageKey(token));
     if (!text) return null;
     const s = JSON.parse(text) as Stored;
-    return typeof s.seq === "number" && s.state && typeof s.state.clock === "object" ? s : null;
+    // A state stored by an older version (no page) is not used: the server's snapshot is.
+    return typeof s.seq === "number" && s.state && typeof s.state.clock === "object" &&
+        typeof s.state.page === "object" && s.state.page !== null
+      ? s
+      : null;
   } catch {
     return null;
   }
@@ -148,6 +158,8 @@ export default function SubjectScreen({ token, label, socketPath, snapshot }: Su
     queued: 0,
   });
   const [notices, setNotices] = useState<Notice[]>([]);
+  /** Page actions sent and not yet answered (see FlowPageProps.pending). */
+  const [pending, setPending] = useState<ReadonlySet<string>>(NOTHING_PENDING);
   const noticeId = useRef(0);
   const [pendingRole, setPendingRole] = useState<EloRole | null>(null);
   const [pendingSpeed, setPendingSpeed] = useState<boolean | null>(null);
@@ -222,6 +234,7 @@ export default function SubjectScreen({ token, label, socketPath, snapshot }: Su
       if (u.type === "refused") {
         setPendingRole(null);
         setPendingSpeed(null);
+        setPending(NOTHING_PENDING);
         notify("refused", u.reason);
         return;
       }
@@ -257,6 +270,7 @@ export default function SubjectScreen({ token, label, socketPath, snapshot }: Su
         setPendingSpeed(null);
         setSliders(null);
       }
+      if (u.type === "snapshot") setPending(NOTHING_PENDING);
       stateRef.current = next;
       setState(next);
       storeSoon();
@@ -272,7 +286,12 @@ export default function SubjectScreen({ token, label, socketPath, snapshot }: Su
       url: socketUrl(socketPath, location.href),
       lastSeq,
       onUpdate,
-      onStatus: setConn,
+      onStatus: (status) => {
+        setConn(status);
+        // A request in flight when the link broke may never be answered; after
+        // the resync the page shows whether it was taken, and may be asked again.
+        if (status.state !== "connected") setPending(NOTHING_PENDING);
+      },
       takeAttention: () => attention.take(),
     });
     client.current = c;
@@ -295,7 +314,8 @@ export default function SubjectScreen({ token, label, socketPath, snapshot }: Su
   }, [token, socketPath]);
 
   // The clock display moves on its own between updates while the round runs.
-  const running = state?.clock.phase === "running";
+  // On a wait page the clock may still be the last round's.
+  const running = state?.clock.phase === "running" && state.page?.name !== "wait";
   useEffect(() => {
     if (!running) return;
     const id = setInterval(() => setTick((t) => t + 1), 250);
@@ -311,6 +331,14 @@ export default function SubjectScreen({ token, label, socketPath, snapshot }: Su
     return true;
   };
 
+  const act = (key: string, req: SubjectRequest) => {
+    if (pending.has(key)) return;
+    if (send(req)) setPending((p) => new Set(p).add(key));
+  };
+  const serverNow = () => client.current?.serverNow() ?? Date.now();
+
+  const page = state?.page ?? null;
+  const waitPage = page?.name === "wait" ? page : null;
   const now = performance.now();
   const clock = state?.clock ?? null;
   const marketNow =
@@ -363,7 +391,7 @@ export default function SubjectScreen({ token, label, socketPath, snapshot }: Su
     order(side, price);
   };
 
-  const phase: Phase = clock?.phase ?? "waiting";
+  const phase: Phase = waitPage ? "waiting" : clock?.phase ?? "waiting";
   const sliderRow = (k: Slider, name: string) => (
     <label class="ss-slider" key={k}>
       <span class="ss-slider-name">
@@ -386,61 +414,110 @@ export default function SubjectScreen({ token, label, socketPath, snapshot }: Su
     </label>
   );
 
+  const connection = (
+    <div
+      class={`ss-conn ss-conn-${conn.state}`}
+      data-testid="connection"
+      data-state={conn.state}
+      role="status"
+    >
+      <span class="ss-dot" aria-hidden="true" />
+      {connectionText(conn)}
+      {conn.queued > 0 ? ` · ${conn.queued} waiting to send` : ""}
+    </div>
+  );
+  const noticeBlock = notices.length > 0
+    ? (
+      <div class="ss-notice" data-testid="notice" role="alert">
+        <ul>
+          {notices.map((n) => (
+            <li key={n.id} class={`ss-notice-${n.kind}`}>
+              {n.kind === "refused" ? "Not done: " : n.kind === "error" ? "Error: " : ""}
+              {n.text}
+            </li>
+          ))}
+        </ul>
+        <button
+          type="button"
+          class="ss-notice-close"
+          data-testid="notice-dismiss"
+          aria-label="Dismiss"
+          onClick={() => setNotices([])}
+        >
+          ×
+        </button>
+      </div>
+    )
+    : null;
+  // Constant text: the diff leaves it alone, and every page has its styles.
+  const pageStyle = <style dangerouslySetInnerHTML={{ __html: PAGE_CSS }} />;
+
+  // Trading and wait show the trading screen; every other page replaces it.
+  if (page && page.name !== "trading" && page.name !== "wait") {
+    return (
+      <div
+        class={`ss ss-page ss-page-${page.name}`}
+        data-testid="subject-screen"
+        data-phase={phase}
+        data-page={page.name}
+      >
+        {pageStyle}
+        <header class="ss-top">
+          <div class="ss-who">
+            <strong data-testid="label">{state?.label ?? label}</strong>
+            <span class="ss-round" data-testid="page-title">
+              {page.name === "results" ? `Round ${page.round} results` : PAGE_TITLES[page.name]}
+            </span>
+          </div>
+          <div class="ss-phase" />
+          {connection}
+        </header>
+        {noticeBlock}
+        <FlowPage
+          key={pageKey(page)}
+          page={page}
+          pending={pending}
+          act={act}
+          serverNow={serverNow}
+        />
+      </div>
+    );
+  }
+
+  const shownRound = waitPage?.round ?? clock?.round ?? 0;
+  const trial = waitPage ? waitPage.trial : clock?.trial ?? false;
   return (
-    <div class={`ss ss-phase-${phase}`} data-testid="subject-screen" data-phase={phase}>
+    <div
+      class={`ss ss-phase-${phase}`}
+      data-testid="subject-screen"
+      data-phase={phase}
+      data-page={page?.name ?? "trading"}
+    >
+      {pageStyle}
       <header class="ss-top">
         <div class="ss-who">
           <strong data-testid="label">{state?.label ?? label}</strong>
           <span class="ss-round" data-testid="round">
-            {clock && clock.round > 0 ? `Round ${clock.round} of ${clock.num_rounds}` : "Round –"}
+            {clock && shownRound > 0 ? `Round ${shownRound} of ${clock.num_rounds}` : "Round –"}
           </span>
         </div>
         <div class="ss-phase" data-testid="phase">{PHASE_SHORT[phase]}</div>
         <div class="ss-clock" data-testid="clock" aria-label="Time left in the round">
           {remaining === null ? "–:––" : formatClock(remaining)}
         </div>
-        <div
-          class={`ss-conn ss-conn-${conn.state}`}
-          data-testid="connection"
-          data-state={conn.state}
-          role="status"
-        >
-          <span class="ss-dot" aria-hidden="true" />
-          {connectionText(conn)}
-          {conn.queued > 0 ? ` · ${conn.queued} waiting to send` : ""}
-        </div>
+        {connection}
       </header>
-      {clock?.trial
+      {trial
         ? (
           <div class="ss-trial" data-testid="trial-banner">
             This is a practice round: it is not paid.
           </div>
         )
         : null}
-      {notices.length > 0
-        ? (
-          <div class="ss-notice" data-testid="notice" role="alert">
-            <ul>
-              {notices.map((n) => (
-                <li key={n.id} class={`ss-notice-${n.kind}`}>
-                  {n.kind === "refused" ? "Not done: " : n.kind === "error" ? "Error: " : ""}
-                  {n.text}
-                </li>
-              ))}
-            </ul>
-            <button
-              type="button"
-              class="ss-notice-close"
-              data-testid="notice-dismiss"
-              aria-label="Dismiss"
-              onClick={() => setNotices([])}
-            >
-              ×
-            </button>
-          </div>
-        )
-        : null}
-      {phase !== "running"
+      {noticeBlock}
+      {waitPage
+        ? <WaitBanner page={waitPage} />
+        : phase !== "running"
         ? <div class="ss-banner" data-testid="phase-banner">{PHASE_LABELS[phase]}</div>
         : null}
       <div class={running ? "ss-trade" : "ss-trade ss-inert"} inert={!running}>

@@ -71,10 +71,15 @@ export interface SubjectClientOptions {
   createSocket?: (url: string) => SocketLike;
   timers?: Timers;
   now?: () => number;
+  /** Wall-clock epoch ms, to compare with the server's (Date.now by default). */
+  wallNow?: () => number;
   random?: () => number;
   /** Share of the time since the last call that the window had focus, 0–100. */
   takeAttention?: () => number;
 }
+
+/** Offset estimates kept; the one from the quickest round trip of these wins. */
+const OFFSET_SAMPLES = 8;
 
 /** A request that could not be sent now. */
 export type SendResult = "sent" | "queued" | "dropped";
@@ -104,6 +109,8 @@ export class SubjectClient {
   #rtts: number[] = [];
   #reportedSinceOpen = false;
   #rttMs: number | null = null;
+  /** Recent (round trip, server − local wall clock) pairs from pongs. */
+  #offsets: { rtt: number; offset: number }[] = [];
   /** Strategy requests made while offline, latest per type, with when they were made. */
   #queue = new Map<string, { req: SubjectRequest; at: number }>();
   #stopped = false;
@@ -117,6 +124,23 @@ export class SubjectClient {
 
   get lastSeq(): number | null {
     return this.#lastSeq;
+  }
+
+  /**
+   * Server clock minus this machine's, in ms, from the recent pong with the
+   * quickest round trip (its midpoint error is smallest); null before the
+   * first pong. Lab machines' clocks can be minutes off, and countdowns to
+   * server times would show that.
+   */
+  get serverOffsetMs(): number | null {
+    let best: { rtt: number; offset: number } | null = null;
+    for (const o of this.#offsets) if (!best || o.rtt < best.rtt) best = o;
+    return best ? best.offset : null;
+  }
+
+  /** The server's epoch ms now, as well as it is known. */
+  serverNow(): number {
+    return (this.#o.wallNow ?? Date.now)() + (this.serverOffsetMs ?? 0);
   }
 
   start(): void {
@@ -343,6 +367,10 @@ export class SubjectClient {
         this.#pingsOut.delete(u.id);
         this.#rttMs = Math.max(0, this.#now() - sent);
         this.#rtts.push(this.#rttMs);
+        // The server stamped the pong about halfway through the round trip.
+        const wall = (this.#o.wallNow ?? Date.now)();
+        this.#offsets.push({ rtt: this.#rttMs, offset: u.server_ms + this.#rttMs / 2 - wall });
+        if (this.#offsets.length > OFFSET_SAMPLES) this.#offsets.shift();
         // the monitor learns a fresh connection's latency at once, not 10 s later
         if (this.#rtts.length === 1 && !this.#reportedSinceOpen) {
           this.#reportedSinceOpen = true;

@@ -7,8 +7,11 @@
 import type {
   ClockState,
   OwnOrder,
+  PageView,
+  QuizQuestionView,
   SubjectSnapshot,
   SubjectUpdate,
+  SurveyQuestionView,
 } from "../protocol/subject_protocol.ts";
 import { NO_BID, NO_OFFER } from "../protocol/subject_protocol.ts";
 
@@ -30,7 +33,8 @@ export type StateUpdate = Extract<
       | "external"
       | "orders"
       | "wallet"
-      | "strategy";
+      | "strategy"
+      | "page";
   }
 >;
 
@@ -112,7 +116,55 @@ export function applyUpdate(s: SubjectSnapshot, u: StateUpdate): SubjectSnapshot
         ]),
       };
     }
+    case "page":
+      return { ...s, page: u.page };
   }
+}
+
+// ---- pages ----------------------------------------------------------------------
+
+/** The round a wait, trading or results page belongs to; null for the others. */
+export function pageRound(page: PageView): number | null {
+  switch (page.name) {
+    case "wait":
+    case "trading":
+    case "results":
+      return page.round;
+    default:
+      return null;
+  }
+}
+
+/**
+ * One visit to a page: a new key means the subject moved on, while an
+ * update of the same page (a quiz answer graded, the payment computed)
+ * keeps it, and with it what the subject was typing or choosing there.
+ */
+export function pageKey(page: PageView): string {
+  const round = pageRound(page);
+  return round === null ? page.name : `${page.name}:${round}`;
+}
+
+/** Whole seconds until a server time, rounded up so "1 s" lasts until the moment itself. */
+export function secondsUntil(at: number, now: number): number {
+  return Math.max(0, Math.ceil((at - now) / 1000));
+}
+
+export function triesLeft(q: QuizQuestionView): number {
+  return Math.max(0, q.max_attempts - q.tried.length);
+}
+
+/** "Next" leaves the quiz only once no question is open. */
+export function quizDone(questions: readonly QuizQuestionView[]): boolean {
+  return questions.every((q) => q.state !== "open");
+}
+
+/** Questions with options still unanswered (free text may stay empty). */
+export function missingSurveyAnswers(
+  questions: readonly SurveyQuestionView[],
+  answers: Readonly<Record<string, string>>,
+): SurveyQuestionView[] {
+  return questions.filter((q) => q.options.length > 0 && !q.options.includes(answers[q.id] ?? ""));
 }
 
 /** This subject's live or pending order on a side, if any. */

@@ -1,6 +1,8 @@
 /**
  * The experimenter's pages: `/admin` (sessions and the new-session form)
- * and `/admin/sessions/:code` (links, round controls and the live monitor).
+ * and `/admin/sessions/:code` (links, round and session controls, the
+ * participants and the live monitor, the payments; printing shows only the
+ * payments).
  * Both are served behind the admin password; the islands call /api with
  * the browser's credentials for this origin.
  */
@@ -83,9 +85,25 @@ textarea { font:13px/1.45 ui-monospace,SFMono-Regular,Menlo,monospace; padding:.
 .am-book td { padding:.15rem .5rem; }
 .am-bid { color:var(--ok); }
 .am-ask { color:var(--bad); }
+.am-btn-form { background:#fff; color:var(--accent); }
+.am-btn-finish { background:#fff; color:var(--ink); border-color:#8c96a3; }
+.am-small { padding:.2rem .6rem; border-radius:.3rem; border:1px solid #c9d3de; background:#fff; font-size:.82rem; white-space:nowrap; }
+.am-danger { color:var(--bad); border-color:#e7b4ad; }
+.am-payments-head { display:flex; justify-content:space-between; align-items:baseline; gap:1rem; }
+.am-payments-head .am-noprint { display:flex; align-items:center; gap:.75rem; }
+.am-total th, .am-total td { font-weight:700; border-top:2px solid var(--ink); border-bottom:0; }
+.am-print-only { display:none; }
+@media print {
+  body { background:#fff; font-size:11pt; }
+  main { max-width:none; padding:0; }
+  nav.crumbs, .am > :not(.am-payments), .am-noprint { display:none !important; }
+  .am-payments { border:0; padding:0; margin:0; }
+  .am-print-only { display:block; margin:0 0 .5rem; }
+  th, td { font-size:10pt; }
+}
 `;
 
-function AdminShell({ title, children }: { title: string; children: ComponentChildren }) {
+export function AdminShell({ title, children }: { title: string; children: ComponentChildren }) {
   return <PageDocument title={title} style={STYLE}>{children}</PageDocument>;
 }
 

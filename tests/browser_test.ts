@@ -52,6 +52,8 @@ market:
   number-of-markets: 1
 traders:
   number-of-traders: 2
+flow:
+  round-start: experimenter
 parameters:
   session-duration: 120
   initial-endowment: 100

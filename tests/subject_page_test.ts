@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
-import type { SessionView } from "../protocol/admin_protocol.ts";
+import type { Payment } from "../experiment/payment.ts";
+import type { ParticipantView, SessionView } from "../protocol/admin_protocol.ts";
 import type {
+  PageView,
+  RoundResultView,
   SubjectRequest,
   SubjectSnapshot,
   SubjectUpdate,
@@ -26,13 +29,18 @@ import {
   percentile90,
   snapPrice,
 } from "../islands/subject_format.ts";
+import { formatEcuPrice, questionTestId, resultEquations } from "../islands/subject_pages.tsx";
 import {
   applyUpdate,
   type ClockAnchor,
   marketMs,
+  missingSurveyAnswers,
   nextCentre,
+  pageKey,
   priceAtX,
+  quizDone,
   remainingMs,
+  secondsUntil,
   type StateUpdate,
   windowAround,
   xOfPrice,
@@ -43,6 +51,7 @@ import { renderSubjectPage } from "../routes/subject_page.tsx";
 export function sampleSnapshot(over: Partial<SubjectSnapshot> = {}): SubjectSnapshot {
   return {
     label: "Trader 3",
+    page: { name: "trading", round: 2 },
     environment: "elo",
     format: "cda",
     roles: ["out", "manual", "automated"],
@@ -88,6 +97,42 @@ export function sampleSnapshot(over: Partial<SubjectSnapshot> = {}): SubjectSnap
 function testid(html: string, id: string): string | null {
   const m = html.match(new RegExp(`data-testid="${id}"[^>]*>([^<]*)<`));
   return m ? m[1] : null;
+}
+
+const ENTITIES: Record<string, string> = {
+  "&amp;": "&",
+  "&lt;": "<",
+  "&gt;": ">",
+  "&quot;": '"',
+  "&#39;": "'",
+};
+
+/** The text inside the element carrying a test id, nested markup and all; null if absent. */
+function textOf(html: string, id: string): string | null {
+  const open = html.match(new RegExp(`<([a-z0-9]+)[^>]*data-testid="${id}"[^>]*>`));
+  if (!open || open.index === undefined) return null;
+  const tag = open[1];
+  if (["input", "img", "br"].includes(tag)) return "";
+  const re = new RegExp(`<(/?)${tag}\\b[^>]*>`, "g");
+  re.lastIndex = open.index + open[0].length;
+  let depth = 1;
+  for (let m = re.exec(html); m; m = re.exec(html)) {
+    depth += m[1] ? -1 : 1;
+    if (depth === 0) {
+      return html.slice(open.index + open[0].length, m.index)
+        // Cells and list items read apart, as a person would see them.
+        .replace(/<[^>]*>/g, " ")
+        .replace(/&(amp|lt|gt|quot|#39);/g, (e) => ENTITIES[e])
+        .replace(/\s+/g, " ")
+        .trim();
+    }
+  }
+  return null;
+}
+
+/** The start tag of the element carrying a test id. */
+function tagOf(html: string, id: string): string | null {
+  return html.match(new RegExp(`<[a-z0-9]+[^>]*data-testid="${id}"[^>]*>`))?.[0] ?? null;
 }
 
 // ---- formats -------------------------------------------------------------------
@@ -181,6 +226,41 @@ Deno.test("updates replace their part of the state; wallet and strategy add grap
   const snap = sampleSnapshot({ label: "X" });
   apply({ type: "snapshot", state: snap });
   assert.equal(s, snap);
+});
+
+Deno.test("pages: a page update replaces the page; keys, countdowns, quiz and survey checks", () => {
+  const s = sampleSnapshot();
+  const results: PageView = {
+    name: "results",
+    round: 2,
+    result: null,
+    next_at: 10_000,
+    advance_at: null,
+  };
+  const next = applyUpdate(s, { seq: 1, type: "page", page: results });
+  assert.deepEqual(next.page, results);
+  assert.equal(next.wallet, s.wallet, "the rest of the state stays");
+  assert.equal(pageKey(results), "results:2");
+  assert.equal(pageKey({ name: "survey", questions: [], submitted: true }), "survey");
+  assert.equal(secondsUntil(10_000, 8_500), 2);
+  assert.equal(secondsUntil(10_000, 9_999), 1);
+  assert.equal(secondsUntil(10_000, 10_000), 0);
+  assert.equal(secondsUntil(10_000, 60_000), 0);
+  const q = { id: "a", question: "?", options: ["x", "y"], tried: [], max_attempts: 2 };
+  assert.equal(
+    quizDone([{ ...q, state: "right", correct: 0 }, { ...q, state: "open", correct: null }]),
+    false,
+  );
+  assert.equal(quizDone([{ ...q, state: "revealed", correct: 1 }]), true);
+  const survey = [
+    { id: "s.degree", question: "Degree?", options: ["BA", "MA"] },
+    { id: "s.suggestions", question: "Suggestions?", options: [] },
+  ];
+  assert.deepEqual(missingSurveyAnswers(survey, {}).map((x) => x.id), ["s.degree"]);
+  assert.deepEqual(missingSurveyAnswers(survey, { "s.degree": "PhD" }).map((x) => x.id), [
+    "s.degree",
+  ]);
+  assert.deepEqual(missingSurveyAnswers(survey, { "s.degree": "MA" }), []);
 });
 
 Deno.test("the clock runs only while the round runs and stops at the end", () => {
@@ -449,6 +529,45 @@ Deno.test("client: pings every 2 s, measures the round trip, reports at the firs
   assert.ok(h.last().closed);
 });
 
+Deno.test("client: the server clock offset comes from the quickest recent pong", () => {
+  const timers = new FakeTimers();
+  let wall = 1_000_000;
+  const sockets: FakeSocket[] = [];
+  const client = new SubjectClient({
+    url: "ws://test/ws/subject/t",
+    lastSeq: 0,
+    onUpdate: () => {},
+    onStatus: () => {},
+    createSocket: () => {
+      const s = new FakeSocket();
+      sockets.push(s);
+      return s;
+    },
+    timers,
+    now: () => timers.now,
+    wallNow: () => wall + timers.now,
+    random: () => 1,
+  });
+  assert.equal(client.serverOffsetMs, null);
+  assert.equal(client.serverNow(), 1_000_000, "the local clock until a pong says otherwise");
+  client.start();
+  const ws = sockets[0];
+  ws.open();
+  const lastPing = () => (ws.sent.filter((r) => r.type === "ping").pop() as { id: number }).id;
+  // Sent at 0, answered at 100: the server stamped it about 50 ms in, at its 2,000,050.
+  timers.advance(100);
+  ws.push({ seq: 1, type: "pong", id: lastPing(), server_ms: 2_000_050 });
+  assert.equal(client.serverOffsetMs, 1_000_000);
+  // A slow probe's estimate is worse and does not win.
+  timers.advance(2_000 - timers.now);
+  timers.advance(900);
+  ws.push({ seq: 2, type: "pong", id: lastPing(), server_ms: 2_002_000 + 450 + 300 });
+  assert.equal(client.serverOffsetMs, 1_000_000);
+  wall += 5;
+  assert.equal(client.serverNow(), wall + timers.now + 1_000_000);
+  client.stop();
+});
+
 Deno.test("attention meter: share of focused time between takes", () => {
   let t = 0;
   const m = new AttentionMeter(true, () => t);
@@ -561,6 +680,422 @@ Deno.test("subject page: options of the treatment and a screen with nothing yet"
   assert.doesNotMatch(evil, /<\/script><script>alert/);
 });
 
+// ---- the flow's pages ----------------------------------------------------------------
+
+function renderPage(page: PageView, over: Partial<SubjectSnapshot> = {}): string {
+  return renderSubjectPage({
+    token: "t",
+    label: "Trader 3",
+    socketPath: "/ws/subject/t",
+    snapshot: sampleSnapshot({ page, ...over }),
+  });
+}
+
+/** Pages other than trading and wait replace the trading screen, but keep the connection state. */
+function assertFlowPage(html: string, name: string): void {
+  assert.match(html, new RegExp(`data-testid="subject-screen"[^>]*data-page="${name}"`));
+  assert.match(textOf(html, "connection") ?? "", /connecting/);
+  assert.equal(textOf(html, "label"), "Trader 3");
+  assert.doesNotMatch(html, /data-testid="spread-graph"/);
+  assert.doesNotMatch(html, /data-testid="role-manual"/);
+}
+
+Deno.test("flow pages: consent shows the server's HTML and the two answers", () => {
+  const html = renderPage({
+    name: "consent",
+    html: "<h1>Consent</h1>\n<p>You may stop <strong>at any time</strong>.</p>",
+  });
+  assertFlowPage(html, "consent");
+  assert.match(html, /<p>You may stop <strong>at any time<\/strong>\.<\/p>/, "inserted as HTML");
+  assert.equal(textOf(html, "consent-agree"), "I agree");
+  assert.equal(textOf(html, "consent-decline"), "I do not agree");
+  assert.doesNotMatch(tagOf(html, "consent-agree")!, /disabled/);
+});
+
+Deno.test("flow pages: instructions count down to Next", () => {
+  const soon = renderPage({
+    name: "instructions",
+    html: "<p>Read me</p>",
+    next_at: Date.now() + 30_000,
+  });
+  assertFlowPage(soon, "instructions");
+  assert.match(soon, /<p>Read me<\/p>/);
+  assert.match(textOf(soon, "next-countdown") ?? "", /continue in (30|29) s/);
+  assert.equal(tagOf(soon, "next"), null, "no Next before next_at");
+  const now = renderPage({ name: "instructions", html: "<p>Read me</p>", next_at: Date.now() - 1 });
+  assert.equal(textOf(now, "next"), "Next");
+  assert.doesNotMatch(tagOf(now, "next")!, /disabled/);
+  assert.equal(tagOf(now, "next-countdown"), null);
+});
+
+Deno.test("flow pages: the quiz shows tries, wrong answers, right and revealed answers", () => {
+  const base = { options: ["10 ECU", "0 ECU", "100 ECU"], max_attempts: 2 };
+  const page: PageView = {
+    name: "quiz",
+    questions: [
+      {
+        ...base,
+        id: "inventory.trader_inv",
+        question: "Fresh?",
+        tried: [],
+        state: "open",
+        correct: null,
+      },
+      {
+        ...base,
+        id: "speed.three_min",
+        question: "Tried once?",
+        tried: [2],
+        state: "open",
+        correct: null,
+      },
+      {
+        ...base,
+        id: "inventory.end_trading_pos",
+        question: "Right?",
+        tried: [0, 1],
+        state: "right",
+        correct: 1,
+      },
+      {
+        ...base,
+        id: "external_market.increase_ext",
+        question: "Revealed?",
+        tried: [0, 2],
+        state: "revealed",
+        correct: 1,
+      },
+    ],
+  };
+  const html = renderPage(page);
+  assertFlowPage(html, "quiz");
+  assert.equal(questionTestId("inventory.trader_inv"), "inventory-trader_inv");
+  for (let i = 0; i < 3; i++) {
+    assert.ok(tagOf(html, `quiz-option-inventory-trader_inv-${i}`), `option ${i}`);
+  }
+  assert.match(tagOf(html, "quiz-option-inventory-trader_inv-0")!, /type="radio"/);
+  // Nothing chosen yet: Check waits for a choice.
+  assert.match(tagOf(html, "quiz-check-inventory-trader_inv")!, /disabled/);
+  assert.match(textOf(html, "quiz-feedback-inventory-trader_inv") ?? "", /2 tries/);
+  // A wrong try: marked, not selectable again, and the tries left said.
+  assert.match(textOf(html, "quiz-feedback-speed-three_min") ?? "", /Not right\. 1 try left\./);
+  assert.match(tagOf(html, "quiz-option-speed-three_min-2")!, /disabled/);
+  assert.doesNotMatch(tagOf(html, "quiz-option-speed-three_min-0")!, /disabled/);
+  assert.match(textOf(html, "quiz-speed-three_min") ?? "", /100 ECU ✗ wrong/);
+  // Right: green "Correct", no Check any more.
+  assert.equal(textOf(html, "quiz-feedback-inventory-end_trading_pos"), "Correct");
+  assert.equal(tagOf(html, "quiz-check-inventory-end_trading_pos"), null);
+  assert.match(tagOf(html, "quiz-inventory-end_trading_pos")!, /sp-q-right/);
+  assert.match(tagOf(html, "quiz-option-inventory-end_trading_pos-1")!, /checked/);
+  // Revealed: the right option highlighted.
+  assert.equal(
+    textOf(html, "quiz-feedback-external_market-increase_ext"),
+    "The right answer is shown.",
+  );
+  assert.match(textOf(html, "quiz-external_market-increase_ext") ?? "", /0 ECU ✓ right answer/);
+  assert.match(
+    html,
+    /class="sp-option sp-option-right"><input[^>]*data-testid="quiz-option-external_market-increase_ext-1"/,
+  );
+  // Open questions keep Next disabled.
+  assert.match(tagOf(html, "next")!, /disabled/);
+  assert.match(textOf(html, "quiz-open") ?? "", /2 questions are still to answer/);
+  const done = renderPage({ ...page, questions: page.questions.slice(2) });
+  assert.doesNotMatch(tagOf(done, "next")!, /disabled/);
+});
+
+/** §8.2's quiz anchor numbers, with trades: sold 3 at 99.50, bought 2 at 100.25, speed 45 s. */
+function sampleResult(over: Partial<RoundResultView> = {}): RoundResultView {
+  return {
+    round: 1,
+    trial: true,
+    endowment: 1_000_000,
+    bought: 2,
+    sold: 3,
+    avg_buy: 1_002_500,
+    avg_sale: 995_000,
+    cash: 1_980_000,
+    inventory: -1,
+    reference_price: 1_000_000,
+    inventory_value: -1_000_000,
+    speed_seconds: 45,
+    speed_unit_cost: 100,
+    speed_cost: 4_500,
+    payoff_before_deduction: 975_500,
+    deduction_rate: 0.1,
+    deduction: 100_000,
+    payoff: 875_500,
+    played_by_bot: false,
+    ...over,
+  };
+}
+
+Deno.test("flow pages: results show upstream's equations with the numbers filled in", () => {
+  const page: PageView = {
+    name: "results",
+    round: 1,
+    result: sampleResult(),
+    next_at: Date.now() + 20_000,
+    advance_at: Date.now() + 60_000,
+  };
+  const html = renderPage(page);
+  assertFlowPage(html, "results");
+  assert.equal(textOf(html, "results-heading"), "Round 1 results (practice round — not paid)");
+  assert.ok(tagOf(html, "results-table"));
+  assert.equal(textOf(html, "results-cash"), "198.00 ECU");
+  assert.equal(textOf(html, "results-inventory-value"), "-100.00 ECU");
+  assert.equal(textOf(html, "results-speed-cost"), "0.45 ECU");
+  assert.equal(textOf(html, "results-pbd"), "97.55 ECU");
+  assert.equal(textOf(html, "results-deduction"), "10.00 ECU");
+  assert.equal(textOf(html, "results-payoff"), "87.55 ECU");
+  const table = textOf(html, "results-table") ?? "";
+  for (
+    const row of [
+      "Cash = Init.Cash + Sold × AvgSale − Bought × AvgBuy 100.00 + 3 × 99.50 − 2 × 100.25",
+      "Inventory Value = (Bought − Sold) × Ref.Price (2 − 3) × 100.00",
+      "Speed Cost = Speed Price × Seconds Used 0.01 × 45",
+      "PBD = Cash + Inventory Value − Speed Cost 198.00 + (-100.00) − 0.45",
+      "Deduction = |Inventory Value| × Deduction Rate |-100.00| × 10%",
+      "Payoff = PBD − Deduction 97.55 − 10.00",
+    ]
+  ) assert.ok(table.includes(row), `${row}\nin\n${table}`);
+  assert.match(textOf(html, "next-countdown") ?? "", /continue in (20|19) s/);
+  assert.equal(tagOf(html, "next"), null);
+  assert.match(textOf(html, "advance-countdown") ?? "", /continues by itself in (60|59) s/);
+  assert.equal(tagOf(html, "results-bot"), null);
+
+  const paid = renderPage({
+    ...page,
+    round: 2,
+    result: sampleResult({ round: 2, trial: false, played_by_bot: true, speed_unit_cost: 220 }),
+    next_at: 0,
+    advance_at: null,
+  });
+  assert.equal(textOf(paid, "results-heading"), "Round 2 results");
+  assert.equal(
+    textOf(paid, "results-bot"),
+    "A bot played your seat for part of this round; it is not paid.",
+  );
+  assert.match(textOf(paid, "results-table") ?? "", /0\.022 × 45/);
+  assert.equal(textOf(paid, "next"), "Next");
+  assert.equal(tagOf(paid, "advance-countdown"), null);
+
+  const none = renderPage({ ...page, result: null });
+  assert.equal(textOf(none, "results-no-seat"), "You had no seat in this round.");
+  assert.equal(tagOf(none, "results-table"), null);
+});
+
+Deno.test("results equations agree with the payoff formula; fine prices keep their digits", () => {
+  const r = sampleResult();
+  const rows = resultEquations(r);
+  assert.deepEqual(rows.map((e) => e.result), [
+    r.cash,
+    r.inventory_value,
+    r.speed_cost,
+    r.payoff_before_deduction,
+    r.deduction,
+    r.payoff,
+  ]);
+  assert.equal(r.cash, r.endowment + r.sold * r.avg_sale - r.bought * r.avg_buy);
+  assert.equal(r.payoff_before_deduction, r.cash + r.inventory_value - r.speed_cost);
+  assert.equal(r.payoff, r.payoff_before_deduction - r.deduction);
+  assert.equal(formatEcuPrice(220), "0.022");
+  assert.equal(formatEcuPrice(995_050), "99.505");
+  assert.equal(formatEcuPrice(1_000_000), "100.00");
+  assert.equal(formatEcuPrice(-5), "-0.0005");
+});
+
+Deno.test("flow pages: the survey asks choices and free text; after submitting, Next", () => {
+  const page: PageView = {
+    name: "survey",
+    submitted: false,
+    questions: [
+      { id: "general.degree", question: "Your degree?", options: ["Bachelor", "Master"] },
+      { id: "general.suggestions", question: "Suggestions?", options: [] },
+    ],
+  };
+  const html = renderPage(page);
+  assertFlowPage(html, "survey");
+  assert.match(tagOf(html, "survey-option-general-degree-1")!, /type="radio"[^>]*value="Master"/);
+  assert.match(tagOf(html, "survey-text-general-suggestions")!, /<textarea[^>]*maxlength="1000"/i);
+  assert.equal(textOf(html, "survey-submit"), "Submit");
+  assert.equal(tagOf(html, "next"), null);
+  const done = renderPage({ ...page, submitted: true });
+  assert.equal(textOf(done, "survey-thanks"), "Thank you for your answers.");
+  assert.equal(textOf(done, "next"), "Next");
+  assert.equal(tagOf(done, "survey-submit"), null);
+});
+
+function samplePayment(over: Partial<Payment> = {}): Payment {
+  return {
+    participant: 3,
+    label: "Trader 3",
+    eligibility: "eligible",
+    currency: "EUR",
+    rule: "random",
+    paid_round: 2,
+    rounds: [
+      { round: 1, trial: true, payoff: 1_012_300, played_by_bot: false, counted: false },
+      { round: 2, trial: false, payoff: 980_000, played_by_bot: false, counted: true },
+      { round: 3, trial: false, payoff: 1_050_000, played_by_bot: false, counted: false },
+    ],
+    ecu: 980_000,
+    exchange_rate: 0.5,
+    earnings_before_cap: 490_000,
+    earnings: 490_000,
+    negative: false,
+    capped: false,
+    participation_fee: 25_000,
+    max_payment: 500_000,
+    payment: 515_000,
+    ...over,
+  };
+}
+
+Deno.test("flow pages: the payment report, while computed and once it is", () => {
+  const waiting = renderPage({ name: "payment", payment: null });
+  assertFlowPage(waiting, "payment");
+  assert.match(textOf(waiting, "payment-pending") ?? "", /Your payment is being computed…/);
+  assert.equal(tagOf(waiting, "payment"), null);
+
+  const html = renderPage({ name: "payment", payment: samplePayment() });
+  assert.equal(textOf(html, "payment-total"), "51.50 EUR");
+  assert.equal(textOf(html, "payment-label"), "Trader 3");
+  assert.match(
+    textOf(html, "payment-rule") ?? "",
+    /round 2, drawn at random .*drawn once when the session was created/,
+  );
+  const rounds = textOf(html, "payment-rounds") ?? "";
+  assert.match(rounds, /Payoff incl\. endowment \(ECU\)/);
+  assert.match(rounds, /1 practice 101\.23 no — practice round/);
+  assert.match(rounds, /2 98\.00 yes/);
+  assert.match(rounds, /3 105\.00 no — not the drawn round/);
+  assert.match(textOf(html, "payment-endowment-note") ?? "", /includes the initial endowment/);
+  assert.equal(textOf(html, "payment-ecu"), "98.00 ECU");
+  assert.equal(textOf(html, "payment-earnings"), "49.00 EUR");
+  assert.equal(textOf(html, "payment-fee"), "2.50 EUR");
+  assert.match(textOf(html, "payment") ?? "", /× 0\.5 EUR per ECU/);
+  assert.equal(tagOf(html, "payment-capped"), null);
+  assert.equal(tagOf(html, "payment-negative"), null);
+  assert.equal(tagOf(html, "payment-eligibility"), null);
+
+  const capped = renderPage({
+    name: "payment",
+    payment: samplePayment({
+      rule: "sum",
+      paid_round: null,
+      earnings_before_cap: 1_000_000,
+      earnings: 500_000,
+      capped: true,
+      payment: 525_000,
+    }),
+  });
+  assert.match(textOf(capped, "payment-rule") ?? "", /sum of your payoffs/);
+  assert.match(
+    textOf(capped, "payment-capped") ?? "",
+    /capped at 50\.00 EUR: you receive 50\.00 EUR/,
+  );
+  assert.equal(textOf(capped, "payment-total"), "52.50 EUR");
+
+  const negative = renderPage({
+    name: "payment",
+    payment: samplePayment({
+      ecu: -20_000,
+      earnings_before_cap: 0,
+      earnings: 0,
+      negative: true,
+      payment: 25_000,
+    }),
+  });
+  assert.match(textOf(negative, "payment-negative") ?? "", /negative/);
+  assert.equal(textOf(negative, "payment-total"), "2.50 EUR");
+
+  const overbooked = renderPage({
+    name: "payment",
+    payment: samplePayment({
+      eligibility: "overbooked",
+      rounds: [],
+      ecu: 0,
+      earnings_before_cap: 0,
+      earnings: 0,
+      payment: 25_000,
+    }),
+  });
+  assert.match(
+    textOf(overbooked, "payment-eligibility") ?? "",
+    /You receive the participation fee\./,
+  );
+  assert.equal(tagOf(overbooked, "payment-rounds"), null);
+  assert.equal(textOf(overbooked, "payment-total"), "2.50 EUR");
+});
+
+Deno.test("flow pages: a wait page shows the trading screen inert under its banner", () => {
+  const wait = (over: Partial<Extract<PageView, { name: "wait" }>>) =>
+    renderPage({
+      name: "wait",
+      round: 3,
+      trial: false,
+      waiting_for: 2,
+      experimenter_starts: false,
+      ...over,
+    }, { clock: { ...sampleSnapshot().clock, phase: "ended" } });
+  const html = wait({});
+  assert.match(html, /data-testid="subject-screen"[^>]*data-phase="waiting"[^>]*data-page="wait"/);
+  assert.equal(
+    textOf(html, "wait-banner"),
+    "Round 3 (paid) starts when everyone is ready — waiting for 2 participants",
+  );
+  assert.equal(textOf(html, "round"), "Round 3 of 5");
+  assert.match(html, /class="ss-trade ss-inert" inert/);
+  assert.ok(tagOf(html, "spread-graph"));
+  assert.equal(tagOf(html, "phase-banner"), null);
+  assert.equal(tagOf(html, "trial-banner"), null);
+  const practice = wait({ trial: true, experimenter_starts: true });
+  assert.equal(
+    textOf(practice, "wait-banner"),
+    "Round 3 (practice) starts when the experimenter starts it",
+  );
+  assert.ok(tagOf(practice, "trial-banner"));
+  assert.match(textOf(wait({ waiting_for: 1 }), "wait-banner") ?? "", /waiting for 1 participant$/);
+  // The round running on a wait page (the page update not in yet) is still inert.
+  const early = renderPage({
+    name: "wait",
+    round: 2,
+    trial: false,
+    waiting_for: 0,
+    experimenter_starts: false,
+  });
+  assert.match(early, /class="ss-trade ss-inert" inert/);
+});
+
+function participant(i: number, over: Partial<ParticipantView> = {}): ParticipantView {
+  return {
+    index: i,
+    label: `Trader ${i + 1}`,
+    market: 1,
+    seat: i + 1,
+    room_seat: null,
+    page: "trading",
+    page_round: 1,
+    consent: true,
+    eligibility: "eligible",
+    dropped: false,
+    quiz_right_first: 0,
+    quiz_asked: 0,
+    payment: null,
+    url: `http://localhost:8000/s/tok${i}`,
+    connected: i === 0,
+    role: "manual" as const,
+    speed: false,
+    inventory: i === 0 ? 1 : -1,
+    cash: 1_000_000,
+    profit: 5_000,
+    speed_cost: 0,
+    rtt_ms: i === 0 ? 12.4 : null,
+    ...over,
+  };
+}
+
 function sampleView(): SessionView {
   return {
     code: "ab12cd",
@@ -584,22 +1119,14 @@ function sampleView(): SessionView {
       },
       levels: [{ price: 990_000, bid_volume: 1, offer_volume: 0 }],
       trades: [{ round_ms: 20_000, price: 995_000, shares: 1, buyer: "A", seller: "B" }],
-      participants: [0, 1].map((i) => ({
-        index: i,
-        label: `Trader ${i + 1}`,
-        market: 1,
-        seat: i + 1,
-        url: `http://localhost:8000/s/tok${i}`,
-        connected: i === 0,
-        role: "manual" as const,
-        speed: false,
-        inventory: i === 0 ? 1 : -1,
-        cash: 1_000_000,
-        profit: 5_000,
-        speed_cost: 0,
-        rtt_ms: i === 0 ? 12.4 : null,
-      })),
+      participants: [0, 1].map((i) => participant(i)),
     }],
+    participants: [0, 1].map((i) => participant(i)),
+    room: null,
+    formed: true,
+    round_start: "auto",
+    currency: "EUR",
+    payments: null,
   };
 }
 
@@ -631,6 +1158,122 @@ Deno.test("admin session page: links, controls, monitor rows, book, trades, expo
   );
   const props = html.match(/data-island-props="AdminMonitor">(.*?)<\/script>/);
   assert.equal(JSON.parse(props![1]).monitorSocketPath, "/ws/admin/ab12cd?key=k");
+});
+
+Deno.test("admin session page: participants, session controls and payments", () => {
+  const base = sampleView();
+  const before = renderAdminSession({
+    view: {
+      ...base,
+      phase: "waiting",
+      round: 0,
+      formed: false,
+      markets: [{ ...base.markets[0], participants: [] }],
+      participants: [
+        participant(0, {
+          market: null,
+          seat: null,
+          page: "consent",
+          page_round: null,
+          consent: null,
+          eligibility: null,
+        }),
+        participant(1, {
+          market: null,
+          seat: null,
+          page: "instructions",
+          page_round: null,
+          room_seat: "R07",
+        }),
+      ],
+    },
+    monitorSocketPath: "/ws/admin/ab12cd?key=k",
+  });
+  assert.equal(
+    (before.match(/data-testid="participant-link"/g) ?? []).length,
+    2,
+    "links before the markets form",
+  );
+  assert.ok(tagOf(before, "form-markets"));
+  assert.ok(tagOf(before, "participants-table"));
+  assert.match(textOf(before, "pt-0") ?? "", /Trader 1 consent – –/);
+  assert.match(textOf(before, "pt-1") ?? "", /room seat R07/);
+  assert.equal(textOf(before, "connected-count"), "1 / 2");
+  assert.equal(tagOf(before, "payments-table"), null);
+
+  const payments = [
+    samplePayment({ participant: 0, label: "Trader 1" }),
+    samplePayment({
+      participant: 1,
+      label: "Trader 2",
+      eligibility: "overbooked",
+      rounds: [],
+      ecu: 0,
+      earnings_before_cap: 0,
+      earnings: 0,
+      payment: 25_000,
+    }),
+  ];
+  const after = renderAdminSession({
+    view: {
+      ...base,
+      phase: "finished",
+      markets: [{
+        ...base.markets[0],
+        participants: [participant(0), participant(1, { market: null, seat: null })],
+      }],
+      participants: [
+        participant(0, {
+          page: "payment",
+          page_round: null,
+          quiz_right_first: 7,
+          quiz_asked: 9,
+          dropped: true,
+          payment: 515_000,
+        }),
+        participant(1, {
+          market: null,
+          seat: null,
+          page: "payment",
+          page_round: null,
+          eligibility: "overbooked",
+          payment: 25_000,
+        }),
+      ],
+      payments,
+    },
+    monitorSocketPath: "/ws/admin/ab12cd?key=k",
+  });
+  assert.equal(tagOf(after, "form-markets"), null, "markets are formed");
+  assert.ok(tagOf(after, "finish-session"));
+  assert.match(tagOf(after, "finish-session")!, /disabled/, "payments are computed");
+  assert.match(
+    textOf(after, "pt-0") ?? "",
+    /Trader 1 payment yes eligible 1 \/ 1 7 \/ 9 yes \(bot plays\) 51\.50 EUR Restore/,
+  );
+  assert.ok(tagOf(after, "restore-0"));
+  assert.equal(tagOf(after, "drop-0"), null);
+  assert.match(textOf(after, "pt-1") ?? "", /overbooked – .* 2\.50 EUR Drop \(bot plays\)/);
+  assert.ok(tagOf(after, "drop-1"));
+  // Only the seated appear in the market's table.
+  assert.ok(tagOf(after, "participant-0"));
+  assert.equal(tagOf(after, "participant-1"), null);
+  assert.ok(tagOf(after, "payments-table"));
+  assert.match(
+    textOf(after, "payment-0") ?? "",
+    /Trader 1 eligible round 2 \(drawn\) 98\.00 49\.00 EUR 51\.50 EUR/,
+  );
+  assert.match(
+    textOf(after, "payment-1") ?? "",
+    /Trader 2 overbooked fee only 0\.00 0\.00 EUR 2\.50 EUR/,
+  );
+  assert.equal(textOf(after, "payments-total"), "54.00 EUR");
+  assert.match(
+    tagOf(after, "payments-csv")!,
+    /href="\/api\/sessions\/ab12cd\/export\/payments\.csv"/,
+  );
+  assert.equal(textOf(after, "print-payments"), "Print");
+  assert.match(after, /@media print/);
 });
 
 Deno.test("admin home: the session list and the new-session form with the examples", () => {
