@@ -117,7 +117,7 @@ export function renderAdminHome({ sessions, examples }: AdminHomeProps): string 
   return "<!doctype html>" + renderToString(
     <AdminShell title="Sessions">
       <nav class="crumbs">
-        <a href="/">{TITLE}</a> / experimenter
+        <a href="/">{TITLE}</a> / experimenter · <a href="/admin/rooms">Rooms</a>
       </nav>
       <h1 style={{ marginBottom: "1rem" }}>Sessions</h1>
       <Island name="AdminSessions" component={AdminSessions} props={props} />
@@ -137,6 +137,13 @@ export function renderAdminSession({ view, monitorSocketPath }: AdminSessionProp
     <AdminShell title={`${view.name} (${view.code})`}>
       <nav class="crumbs">
         <a href="/admin">Sessions</a> / <code>{view.code}</code>
+        {view.room
+          ? (
+            <>
+              {" "}· room <a href="/admin/rooms">{view.room}</a>
+            </>
+          )
+          : null}
       </nav>
       <Island name="AdminMonitor" component={AdminMonitor} props={props} />
     </AdminShell>,
