@@ -153,7 +153,10 @@ Deno.test("live sessions: rounds follow the controls; decisions trade and reach 
   await session.startRound();
   session.endRound();
   assert.equal(session.phase, "finished");
-  await assert.rejects(() => session.startRound(), /the session is finished; payments are computed/);
+  await assert.rejects(
+    () => session.startRound(),
+    /the session is finished; payments are computed/,
+  );
   // every seat settled every round, the practice round marked as such
   await appender.flush();
   const payoffs = (await log.read(`${session.code}/m1`)).filter((e) => e.kind === "payoff");
