@@ -425,14 +425,17 @@ export function parseSubjectRequest(frame: string | ArrayBuffer | Blob): Subject
       if (typeof answers !== "object" || answers === null || Array.isArray(answers)) {
         throw new ProtocolError('survey: "answers" must be an object of question id → answer');
       }
-      const out: Record<string, string> = {};
+      // no prototype: a "__proto__" key stays an answer (to no known question) instead of vanishing
+      const out: Record<string, string> = Object.create(null);
       for (const [k, v] of Object.entries(answers)) {
         if (typeof v !== "string") {
           throw new ProtocolError(`survey: the answer to "${k.slice(0, 50)}" must be text`);
         }
         if (v.length > MAX_SURVEY_ANSWER) {
           throw new ProtocolError(
-            `survey: the answer to "${k.slice(0, 50)}" is longer than ${MAX_SURVEY_ANSWER} characters`,
+            `survey: the answer to "${
+              k.slice(0, 50)
+            }" is longer than ${MAX_SURVEY_ANSWER} characters`,
           );
         }
         out[k] = v;
