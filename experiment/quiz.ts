@@ -11,7 +11,13 @@
  */
 
 import { parseDocument } from "yaml";
-import { AUCTION_FORMATS, type AuctionFormat, closest } from "../market/session_config.ts";
+import {
+  AUCTION_FORMATS,
+  type AuctionFormat,
+  closest,
+  describe,
+  isMapping,
+} from "../market/session_config.ts";
 import { mulberry32, randomInt } from "../market/seeded_rng.ts";
 
 /** One question of the bank, as loaded. */
@@ -85,20 +91,6 @@ const QUESTION_KEYS = ["question", "answers", "correct_answ", "formats"] as cons
 const IMPLICIT_FORMATS: Readonly<Record<string, AuctionFormat[]>> = {
   "market_specific_design.hidden_order": ["iex"],
 };
-
-type Mapping = Record<string, unknown>;
-
-function isMapping(v: unknown): v is Mapping {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-function describe(v: unknown): string {
-  if (v === null || v === undefined) return "nothing";
-  if (Array.isArray(v)) return "a list";
-  if (typeof v === "object") return "a mapping";
-  if (typeof v === "string") return JSON.stringify(v);
-  return String(v);
-}
 
 function didYouMean(key: string, candidates: readonly string[]): string {
   const near = closest(key, candidates);

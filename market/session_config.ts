@@ -503,11 +503,12 @@ function jsonSyntaxProblem(source: string, text: string, message: string): strin
 
 type Mapping = Record<string, unknown>;
 
-function isMapping(v: unknown): v is Mapping {
+export function isMapping(v: unknown): v is Mapping {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-function describe(v: unknown): string {
+/** A value as a problem message names it: "a list", "a mapping", "nothing", or the value. */
+export function describe(v: unknown): string {
   if (v === null || v === undefined) return "nothing";
   if (Array.isArray(v)) return "a list";
   if (typeof v === "object") return "a mapping";
