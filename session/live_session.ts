@@ -21,7 +21,13 @@ import type {
 import { type FlowEvent, FlowRefusal, SessionFlow } from "../experiment/session_flow.ts";
 import { loadQuestionBank, quizFor, surveyFor } from "../experiment/quiz.ts";
 import { renderMarkdown } from "../experiment/markdown.ts";
-import { computePayments, drawPaidRound, type Eligibility } from "../experiment/payment.ts";
+import {
+  computePayments,
+  drawPaidRound,
+  type Eligibility,
+  type Payment,
+  type PaymentInput,
+} from "../experiment/payment.ts";
 import { SeatBot } from "./seat_bot.ts";
 import type { EventAppender } from "./event_appender.ts";
 import { LiveMarket } from "./live_market.ts";
@@ -484,14 +490,7 @@ export class LiveSession {
         rounds,
       };
     });
-    const rows = computePayments({
-      payment: this.config.payment,
-      currency: this.config.currency,
-      numRounds: this.config.numRounds,
-      trialRounds: this.config.trialRounds,
-      paidRound: this.paidRound,
-      participants,
-    });
+    const rows = this.#payments(participants);
     const data: PaymentsEvent = {
       rule: this.config.payment.randomPayoff ? "random" : "sum",
       paid_round: this.paidRound,
@@ -604,6 +603,17 @@ export class LiveSession {
     }
   }
 
+  #payments(participants: PaymentInput[]): Payment[] {
+    return computePayments({
+      payment: this.config.payment,
+      currency: this.config.currency,
+      numRounds: this.config.numRounds,
+      trialRounds: this.config.trialRounds,
+      paidRound: this.paidRound,
+      participants,
+    });
+  }
+
   /** The final payment, or for someone who never traded the fee they are sure to get. */
   #paymentOf(index: number) {
     const paid = this.flow.paymentOf(index);
@@ -613,19 +623,8 @@ export class LiveSession {
       ? null
       : p.eligibility ?? (p.consent === false ? "not_consented" : null);
     if (eligibility === null) return null;
-    return computePayments({
-      payment: this.config.payment,
-      currency: this.config.currency,
-      numRounds: this.config.numRounds,
-      trialRounds: this.config.trialRounds,
-      paidRound: this.paidRound,
-      participants: [{
-        participant: index,
-        label: this.participants[index - 1].label,
-        eligibility,
-        rounds: [],
-      }],
-    })[0];
+    const label = this.participants[index - 1].label;
+    return this.#payments([{ participant: index, label, eligibility, rounds: [] }])[0];
   }
 
   // ---- experimenter ---------------------------------------------------------------
