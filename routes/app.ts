@@ -19,7 +19,7 @@ import { sessionApi, sessionUrls, viewOf } from "./session_api.ts";
 import type { SessionExportSource } from "./session_exports.ts";
 import { subjectSocket } from "./subject_socket.ts";
 import { adminSocket } from "./admin_socket.ts";
-import { renderSubjectPage } from "./subject_page.tsx";
+import { renderParticipantPage } from "./subject_page.tsx";
 import { renderAdminHome, renderAdminSession } from "./admin_pages.tsx";
 import type { RoomRegistry } from "../session/room_registry.ts";
 import { roomRoutes } from "./rooms.ts";
@@ -118,12 +118,7 @@ function mountSessions(app: Hono, deps: SessionDeps): void {
         404,
       );
     }
-    return c.html(renderSubjectPage({
-      token,
-      label: found.participant.label,
-      socketPath: `/ws/subject/${token}`,
-      snapshot: found.session.snapshot(found.participant),
-    }));
+    return c.html(renderParticipantPage(found.session, found.participant));
   });
 
   app.get("/admin", async (c) => {

@@ -12,7 +12,7 @@ import type { RoomRegistry, RoomSessions } from "../session/room_registry.ts";
 import { seatState } from "../session/room_registry.ts";
 import { Island } from "./island.tsx";
 import { PageDocument } from "./page_document.tsx";
-import { renderSubjectPage } from "./subject_page.tsx";
+import { renderParticipantPage } from "./subject_page.tsx";
 
 const STYLE = `
 :root { color-scheme: light; --ink:#1d232b; --muted:#5d6875; --ok:#13804b; --bad:#c0392b; }
@@ -60,12 +60,7 @@ export function roomPage(rooms: RoomRegistry, sessions: RoomSessions) {
         return c.html(renderUnknownSeat(), 404);
       case "in": {
         const { session, participant } = state;
-        return c.html(renderSubjectPage({
-          token: participant.token,
-          label: participant.label,
-          socketPath: `/ws/subject/${participant.token}`,
-          snapshot: session.snapshot(participant),
-        }));
+        return c.html(renderParticipantPage(session, participant));
       }
       case "waiting":
       case "full":

@@ -6,6 +6,8 @@ import SubjectScreen, { type SubjectScreenProps } from "../islands/SubjectScreen
 import { UPLOT_CSS } from "../islands/subject_charts.tsx";
 import type { SubjectSnapshot } from "../protocol/subject_protocol.ts";
 import { Island } from "./island.tsx";
+import type { LiveSession } from "../session/live_session.ts";
+import type { ParticipantEntry } from "../eventlog/event_kinds.ts";
 
 export interface SubjectPageProps {
   token: string;
@@ -125,4 +127,14 @@ export function SubjectPage({ token, label, socketPath, snapshot }: SubjectPageP
 
 export function renderSubjectPage(props: SubjectPageProps): string {
   return "<!doctype html>" + renderToString(<SubjectPage {...props} />);
+}
+
+/** A participant's screen as it stands, whichever link (`/s/…` or a room seat) led there. */
+export function renderParticipantPage(session: LiveSession, participant: ParticipantEntry): string {
+  return renderSubjectPage({
+    token: participant.token,
+    label: participant.label,
+    socketPath: `/ws/subject/${participant.token}`,
+    snapshot: session.snapshot(participant),
+  });
 }
