@@ -203,7 +203,15 @@ async function spawnServer(
   databaseUrl?: string,
 ): Promise<Server> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "main.ts"],
+    // LOAD_BENCH_V8_FLAGS profiles the server, e.g. "--prof" (then `node --prof-process`)
+    args: [
+      "run",
+      "-A",
+      ...(Deno.env.get("LOAD_BENCH_V8_FLAGS")
+        ? [`--v8-flags=${Deno.env.get("LOAD_BENCH_V8_FLAGS")}`]
+        : []),
+      "main.ts",
+    ],
     cwd: ROOT,
     clearEnv: true,
     env: {
@@ -540,7 +548,7 @@ async function main(): Promise<void> {
           ? "PostgreSQL (DATABASE_URL)"
           : redis
           ? "PGlite in that Worker"
-          : "PGlite persister in the server's thread"
+          : "PGlite persister in a Worker"
       }`,
     ],
   ];

@@ -645,7 +645,7 @@ export async function openEloMarket(
   }
 
   function liveOrder(s: Seat, side: "B" | "S"): OrderView | null {
-    return s.trader.orders.find((o) => o.side === side && o.state !== "dead") ?? null;
+    return s.trader.activeOrders.find((o) => o.side === side) ?? null;
   }
 
   function traderRecord(
@@ -805,7 +805,7 @@ export async function openEloMarket(
         aX: sliders.aX,
         aY: sliders.aY,
         aZ: sliders.aZ,
-        orders: s.trader.orders.filter((o) => o.state !== "dead"),
+        orders: s.trader.activeOrders,
         cash: s.account.cash,
         inventory: s.account.inventory,
         pbd: s.account.netWorth(reference.value) - speedCost - s.account.initialCash,

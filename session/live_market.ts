@@ -451,19 +451,25 @@ export class LiveMarket {
         },
       }));
     }
+    // one object for every seat: the channel serialises it once
     if (c.book) {
-      const bbo = this.bbo();
-      const levels = this.levels();
-      everyone(() => ({ type: "book", round_ms: at, bbo, levels }));
+      const book: UpdateBody = {
+        type: "book",
+        round_ms: at,
+        bbo: this.bbo(),
+        levels: this.levels(),
+      };
+      everyone(() => book);
     }
     if (c.batch) {
       const b = c.batch;
-      everyone(() => ({
+      const batch: UpdateBody = {
         type: "batch",
         round_ms: b.atMs,
         clearing_price: b.clearingPrice,
         volume: b.volume,
-      }));
+      };
+      everyone(() => batch);
     }
     if (c.external) {
       const v = this.#elo.marketView();
@@ -472,7 +478,8 @@ export class LiveMarket {
         e_best_offer: v.external.bestOffer,
         e_signed_volume: v.external.signedVolume,
       };
-      everyone(() => ({ type: "external", round_ms: at, external, peg: v.peg }));
+      const update: UpdateBody = { type: "external", round_ms: at, external, peg: v.peg };
+      everyone(() => update);
     }
     for (let seat = 1; seat <= people.length; seat++) {
       const i = seat - 1;

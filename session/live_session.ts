@@ -951,8 +951,8 @@ export class LiveSession {
 
   #clockAll(): void {
     this.#version++;
-    const clock = this.clock();
-    for (const channel of this.#channels.values()) channel.publish({ type: "clock", clock });
+    const update: UpdateBody = { type: "clock", clock: this.clock() };
+    for (const channel of this.#channels.values()) channel.publish(update);
   }
 
   #snapshotAll(): void {

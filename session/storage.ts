@@ -2,9 +2,9 @@
  * Where a server keeps its sessions: the event log (Redis streams with
  * `REDIS_URL`, else the in-process log journaled under the data
  * directory), the database (Postgres with `DATABASE_URL`, else PGlite
- * under the data directory) and the persister between them (a Worker
- * beside a Redis log; in process beside the embedded one, which PGlite
- * cannot share with a worker).
+ * under the data directory) and the persister between them, always in a
+ * Worker (reading the embedded log over messages): PGlite's inserts run
+ * synchronously and would stall the markets.
  */
 
 import { hostname } from "node:os";
@@ -12,7 +12,8 @@ import { type OpenedEventLog, openEventLog } from "../eventlog/open_event_log.ts
 import { redactUrl } from "../eventlog/redis_event_log.ts";
 import { type Database, openDatabase, redactDatabaseUrl } from "../store/database.ts";
 import { EventStore } from "../store/event_store.ts";
-import { Persister, type PersisterStats } from "../workers/persister.ts";
+import type { PersisterStats } from "../workers/persister.ts";
+import { answerSourceCall } from "../workers/event_source_bridge.ts";
 import type { FromPersisterWorker, ToPersisterWorker } from "../workers/persister_worker.ts";
 import type { SessionExportInput } from "../exports/mod.ts";
 import type { EventLog, LogEvent } from "../eventlog/log_event.ts";
@@ -89,41 +90,55 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
 
   // the database: read by exports of sessions the log no longer holds
   let db: Database | null = null;
-  let persister: Persister | null = null;
-  let worker: Worker | null = null;
+  let worker: Worker;
   let workerStats: PersisterStats | null = null;
   let statsTimer: ReturnType<typeof setInterval> | undefined;
-  if (options.redisUrl) {
+  // the persister and its database driver work in a Worker: PGlite's inserts
+  // run synchronously and would stall the markets in this thread
+  if (options.databaseUrl) {
     // with Postgres the server reads it too; PGlite belongs to the worker alone
-    if (options.databaseUrl) {
-      db = await database(options);
-    }
-    worker = new Worker(new URL("../workers/persister_worker.ts", import.meta.url), {
-      type: "module",
-    });
-    worker.onmessage = (e: MessageEvent<FromPersisterWorker>) => {
-      const m = e.data;
-      if (m.type === "stats" || m.type === "stopped") workerStats = m.stats;
-      if (m.type === "error") console.error(`persister: ${m.message}`);
-    };
-    const init: ToPersisterWorker = {
-      type: "init",
-      redisUrl: options.redisUrl,
-      databaseUrl: options.databaseUrl,
-      dataDir: options.dataDir,
-      consumer: `${consumer}-worker`,
-      prefix: options.redisPrefix,
-    };
-    worker.postMessage(init);
-    statsTimer = setInterval(
-      () => worker?.postMessage({ type: "stats" } as ToPersisterWorker),
-      1000,
-    );
-  } else {
     db = await database(options);
-    persister = new Persister({ source: log, store: new EventStore(db), consumer });
-    persister.start();
   }
+  worker = new Worker(new URL("../workers/persister_worker.ts", import.meta.url), {
+    type: "module",
+  });
+  const ready = new Promise<string | null>((resolve) => {
+    worker!.onmessage = (e: MessageEvent<FromPersisterWorker>) => {
+      const m = e.data;
+      if (m.type === "source-call") {
+        answerSourceCall(log, m, (r) => worker?.postMessage(r));
+        return;
+      }
+      if (m.type === "ready") resolve(null);
+      if (m.type === "stats" || m.type === "stopped") workerStats = m.stats;
+      if (m.type === "error") {
+        console.error(`persister: ${m.message}`);
+        resolve(m.message);
+      }
+    };
+  });
+  const init: ToPersisterWorker = {
+    type: "init",
+    redisUrl: options.redisUrl,
+    databaseUrl: options.databaseUrl,
+    dataDir: options.dataDir,
+    consumer: options.redisUrl ? `${consumer}-worker` : consumer,
+    prefix: options.redisPrefix,
+  };
+  worker.postMessage(init);
+  if (!options.redisUrl) {
+    // the embedded database is the server's own: one that cannot open stops the start
+    const failed = await ready;
+    if (failed !== null) {
+      worker.terminate();
+      await log.close();
+      throw new Error(`PGlite in ${options.dataDir}/pglite cannot be opened: ${failed}`);
+    }
+  }
+  statsTimer = setInterval(
+    () => worker?.postMessage({ type: "stats" } as ToPersisterWorker),
+    1000,
+  );
   const store = db ? new EventStore(db) : null;
 
   return {
@@ -142,7 +157,7 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
       };
     },
     health() {
-      const stats = persister?.stats() ?? workerStats;
+      const stats = workerStats;
       return {
         event_log: log.kind,
         event_log_available: appender.available,
@@ -166,21 +181,18 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
     async close() {
       await appender.close();
       if (statsTimer !== undefined) clearInterval(statsTimer);
-      if (persister) await persister.stop();
-      if (worker) {
-        const w = worker;
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, 5000);
-          w.addEventListener("message", (e: MessageEvent<FromPersisterWorker>) => {
-            if (e.data.type === "stopped") {
-              clearTimeout(t);
-              resolve();
-            }
-          });
-          w.postMessage({ type: "stop" } as ToPersisterWorker);
+      const w = worker;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, 5000);
+        w.addEventListener("message", (e: MessageEvent<FromPersisterWorker>) => {
+          if (e.data.type === "stopped") {
+            clearTimeout(t);
+            resolve();
+          }
         });
-        w.terminate();
-      }
+        w.postMessage({ type: "stop" } as ToPersisterWorker);
+      });
+      w.terminate();
       await db?.close().catch(() => {});
       await log.close();
     },

@@ -23,6 +23,22 @@ export interface SubjectSocket {
   send(text: string): void;
 }
 
+/**
+ * An update's JSON without its seq, made once per update object: one book
+ * change goes to every subject of its market, each under its own seq.
+ */
+const bodies = new WeakMap<UpdateBody, string>();
+
+function numbered(seq: number, update: UpdateBody): string {
+  let body = bodies.get(update);
+  if (body === undefined) {
+    body = JSON.stringify(update);
+    bodies.set(update, body);
+  }
+  // `{"seq":n,` then the body's fields: the same text as stringifying {seq, ...update}
+  return body === "{}" ? `{"seq":${seq}}` : `{"seq":${seq},${body.slice(1)}`;
+}
+
 export class SubjectChannel {
   #seq = BOOT_SEQ;
   readonly #recent: string[] = [];
@@ -48,7 +64,7 @@ export class SubjectChannel {
   /** Numbers the update, keeps it, sends it to every open socket. */
   publish(update: UpdateBody): number {
     const seq = ++this.#seq;
-    const text = JSON.stringify({ seq, ...update });
+    const text = numbered(seq, update);
     this.#keep(text);
     for (const s of this.#sockets) s.send(text);
     return seq;
@@ -59,7 +75,7 @@ export class SubjectChannel {
    * kept too, so the numbers stay contiguous for a replay.
    */
   direct(socket: SubjectSocket, update: UpdateBody): void {
-    const text = JSON.stringify({ seq: ++this.#seq, ...update });
+    const text = numbered(++this.#seq, update);
     this.#keep(text);
     socket.send(text);
   }

@@ -1,5 +1,6 @@
 /**
- * A Persister in a Deno Worker, for a server that logs to Redis: the
+ * A Persister in a Deno Worker, for a server that logs to Redis or keeps
+ * its log in process: the
  * inserts, the JSON handling and the database driver run off the main
  * thread. Started with
  * `new Worker(new URL("../workers/persister_worker.ts", import.meta.url), { type: "module" })`.
@@ -10,6 +11,9 @@
  *   Redis wants; without it the worker opens PGlite in `<dataDir>/pglite`,
  *   which it then owns alone. `consumer` defaults to `<hostname>-<pid>-worker`,
  *   `group` to `persisters`; `options` are {@link PersisterTuning}.
+ *   Without `redisUrl` the log is the server's in-process one: the worker
+ *   reads it with `source-call` messages answered by `source-reply`
+ *   (workers/event_source_bridge.ts).
  * - `{ type: "stats" }`: asks for the counters.
  * - `{ type: "reset-lag" }`: forgets the commit-lag distribution.
  * - `{ type: "stop" }`: finish the batches in hand, close the connections, close the worker.
@@ -27,6 +31,7 @@ import type { Database } from "../store/database.ts";
 import { EventStore } from "../store/event_store.ts";
 import { Persister } from "./persister.ts";
 import type { PersisterOptions, PersisterStats } from "./persister.ts";
+import { BridgedEventSource, type SourceCall, type SourceReply } from "./event_source_bridge.ts";
 
 export type PersisterTuning = Pick<
   PersisterOptions,
@@ -35,7 +40,8 @@ export type PersisterTuning = Pick<
 
 export interface PersisterInit {
   type: "init";
-  redisUrl: string;
+  /** The Redis log to read; without it the log is the server's own, read over messages. */
+  redisUrl?: string;
   databaseUrl?: string;
   dataDir?: string;
   consumer?: string;
@@ -47,11 +53,13 @@ export interface PersisterInit {
 
 export type ToPersisterWorker =
   | PersisterInit
+  | SourceReply
   | { type: "stats" }
   | { type: "reset-lag" }
   | { type: "stop" };
 
 export type FromPersisterWorker =
+  | SourceCall
   | { type: "ready"; consumer: string }
   | { type: "error"; message: string }
   | { type: "stats"; stats: PersisterStats }
@@ -68,22 +76,27 @@ const scope = globalThis as unknown as WorkerScope;
 
 let persister: Persister | null = null;
 let log: RedisEventLog | null = null;
+let bridge: BridgedEventSource | null = null;
 let db: Database | null = null;
 let stopping = false;
 
 async function init(message: PersisterInit): Promise<void> {
   const consumer = message.consumer ?? `${Deno.hostname()}-${Deno.pid}-worker`;
-  log = await RedisEventLog.open(message.redisUrl, {
-    prefix: message.prefix,
-    name: `persister-${consumer}`,
-  });
+  if (message.redisUrl) {
+    log = await RedisEventLog.open(message.redisUrl, {
+      prefix: message.prefix,
+      name: `persister-${consumer}`,
+    });
+  } else {
+    bridge = new BridgedEventSource((call) => scope.postMessage(call));
+  }
   db = await openDatabase({
     databaseUrl: message.databaseUrl,
     dataDir: message.dataDir ?? "./data",
     postgres: { max: (message.options?.maxInFlight ?? 2) + 1 },
   });
   persister = new Persister({
-    source: log,
+    source: log ?? bridge!,
     store: new EventStore(db),
     consumer,
     group: message.group,
@@ -112,6 +125,9 @@ scope.onmessage = (event) => {
         scope.postMessage({ type: "error", message: (e as Error).message ?? String(e) });
         await shutdown();
       });
+      break;
+    case "source-reply":
+      bridge?.receive(message);
       break;
     case "stats":
       if (persister !== null) scope.postMessage({ type: "stats", stats: persister.stats() });

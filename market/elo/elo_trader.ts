@@ -130,6 +130,11 @@ export class EloTrader {
     return this.#orders.orders();
   }
 
+  /** The orders not dead, oldest first. */
+  get activeOrders(): OrderView[] {
+    return this.#orders.active();
+  }
+
   owns(token: string): boolean {
     return this.#orders.owns(token);
   }

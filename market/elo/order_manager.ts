@@ -99,6 +99,8 @@ export class OrderManager {
   readonly #timeInForce: number;
   readonly #midpointPeg: boolean;
   readonly #orders = new Map<string, Order>();
+  /** The orders not dead, oldest first: screens ask for these on every change, and a round makes thousands. */
+  readonly #active = new Map<string, Order>();
   /** Per side, the latest requested order that is meant to stay: never dead or pending-cancel. */
   readonly #head: Record<Side, Order | null> = { B: null, S: null };
   #count = 0;
@@ -138,9 +140,9 @@ export class OrderManager {
     return [...this.#orders.values()].map((o) => ({ ...o }));
   }
 
-  /** Orders still able to trade or to come into being. */
+  /** Orders still able to trade or to come into being, oldest first. */
   active(): OrderView[] {
-    return this.orders().filter((o) => o.state !== "dead");
+    return [...this.#active.values()].map((o) => ({ ...o }));
   }
 
   /**
@@ -214,6 +216,7 @@ export class OrderManager {
           // replaced, not killed: its successor lives on
           previous.state = "dead";
           previous.remaining = 0;
+          this.#active.delete(previous.token);
         }
         o.confirmedPrice = m.price;
         o.remaining = m.shares;
@@ -259,6 +262,7 @@ export class OrderManager {
       replacement: null,
     };
     this.#orders.set(token, o);
+    this.#active.set(token, o);
     this.#head[side] = o;
     return o;
   }
@@ -271,6 +275,7 @@ export class OrderManager {
     if (o.state === "dead") return;
     o.state = "dead";
     o.remaining = 0;
+    this.#active.delete(o.token);
     if (this.#head[o.side] === o) this.#head[o.side] = null;
     const next = o.replacement === null ? undefined : this.#orders.get(o.replacement);
     if (next) this.#kill(next);
