@@ -258,15 +258,26 @@ export class BotSubject {
   // ---- updates -----------------------------------------------------------------
 
   #receive(data: unknown): void {
-    this.counters.received++;
-    if (typeof data !== "string") return;
-    let u: Record<string, unknown>;
+    if (typeof data !== "string") {
+      this.counters.received++;
+      return;
+    }
+    let parsed: Record<string, unknown> | Record<string, unknown>[];
     try {
-      u = JSON.parse(data);
+      parsed = JSON.parse(data);
     } catch {
+      this.counters.received++;
       this.counters.errors++;
       return;
     }
+    // a frame holds one update, or several in order
+    for (const u of Array.isArray(parsed) ? parsed : [parsed]) {
+      this.counters.received++;
+      this.#receiveUpdate(u);
+    }
+  }
+
+  #receiveUpdate(u: Record<string, unknown>): void {
     const seq = u.seq;
     if (typeof seq !== "number") return;
     const last = this.#lastSeq;

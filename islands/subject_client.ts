@@ -332,12 +332,18 @@ export class SubjectClient {
 
   #receive(data: unknown): void {
     if (typeof data !== "string") return;
-    let u: SubjectUpdate;
+    let parsed: SubjectUpdate | SubjectUpdate[];
     try {
-      u = JSON.parse(data) as SubjectUpdate;
+      parsed = JSON.parse(data);
     } catch {
       return;
     }
+    // a frame holds one update, or several in order
+    if (Array.isArray(parsed)) { for (const u of parsed) this.#receiveUpdate(u); }
+    else this.#receiveUpdate(parsed);
+  }
+
+  #receiveUpdate(u: SubjectUpdate): void {
     if (typeof u !== "object" || u === null || typeof u.seq !== "number") return;
     const last = this.#lastSeq;
     if (u.type !== "snapshot" && last !== null) {

@@ -5,7 +5,9 @@
  * {@link parseSubjectRequest}; a bad message gets an `error` frame naming
  * the problem and the connection stays.
  *
- * Server → browser: JSON {@link SubjectUpdate}; every one carries `seq`,
+ * Server → browser: JSON {@link SubjectUpdate}, one per frame or several
+ * in a frame as a JSON array (in order: the updates of one moment travel
+ * together); every one carries `seq`,
  * increasing by 1 per participant across reconnects. The first message
  * after a (re)connect answers the client's `hello`: the missed updates if
  * the server still holds them, else a `snapshot` with the whole screen.

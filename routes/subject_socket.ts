@@ -164,14 +164,25 @@ export function subjectSocket(registry: SessionRegistry, options: SubjectSocketO
         }
         openPerLink.set(token, open);
         counted = true;
+        // updates made in one turn of the event loop leave in one frame (a JSON
+        // array): a fill updates ten screens several ways, and a frame is a syscall
+        let queued: string[] = [];
+        const flush = () => {
+          const texts = queued;
+          queued = [];
+          if (ws.readyState !== 1 || texts.length === 0) return;
+          ws.send(texts.length === 1 ? texts[0] : `[${texts.join(",")}]`);
+        };
         close = (code, reason) => {
+          // the error that says why goes out before the close
+          flush();
           try {
             ws.close(code, reason);
           } catch { /* closing already */ }
         };
         socket = {
           send: (text) => {
-            if (ws.readyState === 1) ws.send(text);
+            if (queued.push(text) === 1) queueMicrotask(flush);
           },
         };
         try {

@@ -243,9 +243,12 @@ Deno.test({
           __inventoryShownAt: number | null;
         };
         const frame = w.__frames.find((f) => {
-          const u = JSON.parse(f.data);
-          return u.type === "wallet" && u.wallet.inventory === -1 ||
-            u.type === "snapshot" && u.state.wallet.inventory === -1;
+          // a frame holds one update, or several in order
+          const parsed = JSON.parse(f.data);
+          return (Array.isArray(parsed) ? parsed : [parsed]).some((u) =>
+            u.type === "wallet" && u.wallet.inventory === -1 ||
+            u.type === "snapshot" && u.state.wallet.inventory === -1
+          );
         });
         return frame && w.__inventoryShownAt !== null ? w.__inventoryShownAt - frame.t : null;
       });

@@ -47,7 +47,9 @@ class RawClient {
     this.#ws = new WebSocket(url);
     this.#ws.binaryType = "arraybuffer";
     this.#ws.onmessage = (e) => {
-      this.got.push(JSON.parse(e.data));
+      // a frame holds one update, or several in order
+      const parsed = JSON.parse(e.data);
+      this.got.push(...(Array.isArray(parsed) ? parsed : [parsed]));
       for (const w of this.#waiters.splice(0)) w();
     };
     this.opened = new Promise((resolve, reject) => {

@@ -38,7 +38,11 @@ class Socket {
 
   constructor(url: string) {
     this.#ws = new WebSocket(url);
-    this.#ws.onmessage = (e) => this.got.push(JSON.parse(e.data));
+    this.#ws.onmessage = (e) => {
+      // a frame holds one update, or several in order
+      const parsed = JSON.parse(e.data);
+      this.got.push(...(Array.isArray(parsed) ? parsed : [parsed]));
+    };
     this.done = new Promise((resolve) => {
       this.#ws.addEventListener("close", (e) => resolve(this.closed = e as CloseEvent));
     });

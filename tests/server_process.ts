@@ -70,7 +70,11 @@ export class SubjectClient {
 
   constructor(url: string) {
     this.#ws = new WebSocket(url);
-    this.#ws.onmessage = (e) => this.got.push(JSON.parse(e.data));
+    this.#ws.onmessage = (e) => {
+      // a frame holds one update, or several in order
+      const parsed = JSON.parse(e.data);
+      this.got.push(...(Array.isArray(parsed) ? parsed : [parsed]));
+    };
     this.opened = new Promise((resolve, reject) => {
       this.#ws.onopen = () => resolve();
       this.#ws.onerror = () => reject(new Error(`cannot open ${url}`));
