@@ -805,7 +805,10 @@ export async function openEloMarket(
         aX: sliders.aX,
         aY: sliders.aY,
         aZ: sliders.aZ,
-        orders: s.trader.activeOrders,
+        // made only when asked: the wallet and the strategy are read far more often
+        get orders() {
+          return s.trader.activeOrders;
+        },
         cash: s.account.cash,
         inventory: s.account.inventory,
         pbd: s.account.netWorth(reference.value) - speedCost - s.account.initialCash,
