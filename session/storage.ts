@@ -90,23 +90,21 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
 
   // the database: read by exports of sessions the log no longer holds
   let db: Database | null = null;
-  let worker: Worker;
   let workerStats: PersisterStats | null = null;
-  let statsTimer: ReturnType<typeof setInterval> | undefined;
   // the persister and its database driver work in a Worker: PGlite's inserts
   // run synchronously and would stall the markets in this thread
   if (options.databaseUrl) {
     // with Postgres the server reads it too; PGlite belongs to the worker alone
     db = await database(options);
   }
-  worker = new Worker(new URL("../workers/persister_worker.ts", import.meta.url), {
+  const worker = new Worker(new URL("../workers/persister_worker.ts", import.meta.url), {
     type: "module",
   });
   const ready = new Promise<string | null>((resolve) => {
-    worker!.onmessage = (e: MessageEvent<FromPersisterWorker>) => {
+    worker.onmessage = (e: MessageEvent<FromPersisterWorker>) => {
       const m = e.data;
       if (m.type === "source-call") {
-        answerSourceCall(log, m, (r) => worker?.postMessage(r));
+        answerSourceCall(log, m, (r) => worker.postMessage(r));
         return;
       }
       if (m.type === "ready") resolve(null);
@@ -138,8 +136,8 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
       throw new Error(`PGlite in ${options.dataDir}/pglite cannot be opened: ${failed}`);
     }
   }
-  statsTimer = setInterval(
-    () => worker?.postMessage({ type: "stats" } as ToPersisterWorker),
+  const statsTimer = setInterval(
+    () => worker.postMessage({ type: "stats" } as ToPersisterWorker),
     1000,
   );
   const store = db ? new EventStore(db) : null;
@@ -183,7 +181,7 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
     },
     async close() {
       await appender.close();
-      if (statsTimer !== undefined) clearInterval(statsTimer);
+      clearInterval(statsTimer);
       const w = worker;
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, 5000);
