@@ -122,9 +122,6 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
     dataDir: options.dataDir,
     consumer: options.redisUrl ? `${consumer}-worker` : consumer,
     prefix: options.redisPrefix,
-    // each batch from the in-process log is copied across the thread boundary in one piece
-    // while the markets wait: smaller batches keep that pause short
-    ...(options.redisUrl ? {} : { options: { batchSize: 500 } }),
   };
   worker.postMessage(init);
   if (!options.redisUrl) {
