@@ -398,7 +398,9 @@ Deno.test({
       attacker.raw(big);
       const close = await attacker.done;
       assert.equal(close.code, 1009, close.reason);
-      assert.match(attacker.last("error")!.message as string, /frame of \d+ bytes/);
+      // as with the flood below, a reset connection may lose the error: the log has it then
+      const tooBig = attacker.last("error");
+      if (tooBig) assert.match(tooBig.message as string, /frame of \d+ bytes/);
       await waitFor(
         "the disconnect in the log",
         () => /disconnected \(1009\)/.test(server.output()),
@@ -416,12 +418,18 @@ Deno.test({
         if (i % 500 === 499) await delay(0);
       }
       await flooder.done;
-      // the close frame is sent, but a client still writing may see the connection reset first
+      // the error frames are sent before the close, but a client still writing may see the
+      // connection reset first and lose what it had not read: then the server's log is the record
       const errors = flooder.got.filter((m) => m.type === "error").map((m) => m.message as string);
-      assert.match(errors[0], new RegExp(`too many messages: at most ${RATE} per second`));
-      assert.match(errors.at(-1)!, /message flood/);
+      if (errors.length > 0) {
+        assert.match(errors[0], new RegExp(`too many messages: at most ${RATE} per second`));
+      }
+      if (errors.length > 1) assert.match(errors.at(-1)!, /message flood/);
       assert.ok(flooder.count("pong") <= 2 * RATE + 50, `${flooder.count("pong")} pongs`);
-      await waitFor("the flood in the log", () => /disconnected \(1008\)/.test(server.output()));
+      await waitFor(
+        "the flood in the log",
+        () => /disconnected \(1008\)[^\n]*flood/.test(server.output()),
+      );
 
       // ---- nothing changed but what valid messages change ----
       const factsAfter = sessionFacts((await api(`/api/sessions/${code}`)).body);
