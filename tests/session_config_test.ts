@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
+import { assertProblem, elo, files, problems, type Sections, SRC } from "./config_helpers.ts";
 import {
   type BcsSessionConfig,
   ConfigError,
@@ -21,24 +22,6 @@ import {
 } from "../market/session_config.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const SRC = "lab/t.yaml";
-
-type Sections = Record<string, unknown>;
-
-const files = (name: string, n = 12) => Array.from({ length: n }, () => `data/${name}.csv`);
-
-/** An ELO config with exogenous files for 12 rounds unless the sections give their own. */
-function elo(sections: Sections = {}): string {
-  return stringify({
-    ...sections,
-    "exogenous-events": {
-      "investor-arrivals": files("inv"),
-      "external-feed": files("ext"),
-      ...sections["exogenous-events"] as Record<string, unknown> | undefined,
-    },
-  });
-}
-
 function bcs(sections: Sections = {}): string {
   const session = sections.session as Record<string, unknown> | undefined;
   return stringify({ ...sections, session: { environment: "bcs", ...session } });
@@ -54,26 +37,6 @@ function parseBcs(text: string, source = SRC): BcsSessionConfig {
   const c = parseSessionConfig(text, source);
   assert.equal(c.environment, "bcs");
   return c as BcsSessionConfig;
-}
-
-function problems(text: string, source = SRC): string[] {
-  try {
-    parseSessionConfig(text, source);
-  } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
-    assert.equal(e.message.split("\n").slice(1).join("\n"), e.problems.join("\n"));
-    return [...e.problems];
-  }
-  assert.fail("expected a ConfigError");
-}
-
-/** Asserts exactly one problem, at `path`, whose text contains every fragment. */
-function assertProblem(text: string, path: string, ...fragments: string[]): void {
-  const found = problems(text);
-  assert.equal(found.length, 1, `one problem expected, got:\n${found.join("\n")}`);
-  const prefix = `${SRC}: ${path}: `;
-  assert.ok(found[0].startsWith(prefix), `"${found[0]}" should start with "${prefix}"`);
-  for (const f of fragments) assert.ok(found[0].includes(f), `"${found[0]}" should mention "${f}"`);
 }
 
 // ---------------------------------------------------------------------------

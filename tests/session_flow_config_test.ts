@@ -9,8 +9,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
+import { assertProblem, elo, problems, type Sections, SRC } from "./config_helpers.ts";
 import {
-  ConfigError,
   type FlowConfig,
   IGNORED_UPSTREAM_KEYS,
   parseSessionConfig,
@@ -20,48 +20,12 @@ import {
 import { loadQuestionBank, quizFor, surveyFor } from "../experiment/quiz.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const SRC = "lab/t.yaml";
-
-type Sections = Record<string, unknown>;
-
-const files = (name: string, n = 12) => Array.from({ length: n }, () => `data/${name}.csv`);
-
-/** An ELO config with exogenous files for 12 rounds. */
-function elo(sections: Sections = {}): string {
-  return stringify({
-    ...sections,
-    "exogenous-events": {
-      "investor-arrivals": files("inv"),
-      "external-feed": files("ext"),
-    },
-  });
-}
-
 function parse(text: string, source = SRC): SessionConfig {
   return parseSessionConfig(text, source);
 }
 
 function flowOf(flow: Record<string, unknown>, more: Sections = {}): FlowConfig {
   return parse(elo({ ...more, flow })).flow;
-}
-
-function problems(text: string, source = SRC): string[] {
-  try {
-    parseSessionConfig(text, source);
-  } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
-    return [...e.problems];
-  }
-  assert.fail("expected a ConfigError");
-}
-
-/** Asserts exactly one problem, at `path`, whose text contains every fragment. */
-function assertProblem(text: string, path: string, ...fragments: string[]): void {
-  const found = problems(text);
-  assert.equal(found.length, 1, `one problem expected, got:\n${found.join("\n")}`);
-  const prefix = `${SRC}: ${path}: `;
-  assert.ok(found[0].startsWith(prefix), `"${found[0]}" should start with "${prefix}"`);
-  for (const f of fragments) assert.ok(found[0].includes(f), `"${found[0]}" should mention "${f}"`);
 }
 
 const DEFAULT_FLOW: FlowConfig = {
