@@ -91,10 +91,13 @@ export class SessionFlow {
   formation: MarketsFormed | null = null;
   payments: PaymentsEvent | null = null;
   readonly #quizzes = new Map<number, QuizQuestion[]>();
+  /** The pages of an admitted participant, in order (fixed by the settings). */
+  readonly #stops: Stop[];
 
   constructor(settings: FlowSettings) {
     this.settings = settings;
-    const first = this.#stops()[0];
+    this.#stops = this.#pages();
+    const first = this.#stops[0];
     for (let i = 1; i <= settings.participants; i++) {
       this.people.push({
         index: i,
@@ -121,8 +124,7 @@ export class SessionFlow {
     return null;
   }
 
-  /** The pages of an admitted participant, in order. */
-  #stops(): Stop[] {
+  #pages(): Stop[] {
     const s = this.settings;
     const stops: Stop[] = [];
     if (s.consentPage) stops.push({ page: "consent", round: null });
@@ -141,7 +143,7 @@ export class SessionFlow {
   }
 
   #position(p: ParticipantFlow): number {
-    return this.#stops().findIndex((s) => s.page === p.page && s.round === p.round);
+    return this.#stops.findIndex((s) => s.page === p.page && s.round === p.round);
   }
 
   person(index: number): ParticipantFlow {
@@ -167,7 +169,7 @@ export class SessionFlow {
   }
 
   #after(p: ParticipantFlow): Stop {
-    const stops = this.#stops();
+    const stops = this.#stops;
     const at = this.#position(p);
     return stops[Math.min(at + 1, stops.length - 1)];
   }
@@ -274,7 +276,7 @@ export class SessionFlow {
         break;
       }
       case "quiz":
-        if ([...this.quizOf(index)].some((q) => this.quizProgress(p, q.id).state === "open")) {
+        if (this.quizOf(index).some((q) => this.quizProgress(p, q.id).state === "open")) {
           throw new FlowRefusal("answer every question first");
         }
         break;
@@ -359,7 +361,7 @@ export class SessionFlow {
   }
 
   #positionOf(page: PageName, round: number | null): number {
-    return this.#stops().findIndex((s) => s.page === page && s.round === round);
+    return this.#stops.findIndex((s) => s.page === page && s.round === round);
   }
 
   /**
