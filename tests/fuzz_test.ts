@@ -426,7 +426,14 @@ Deno.test({
       if (errors.length > 0) {
         assert.match(errors[0], new RegExp(`too many messages: at most ${RATE} per second`));
       }
-      if (errors.length > 1) assert.match(errors.at(-1)!, /message flood/);
+      // tokens refill while the flood goes on, so the warning may repeat; the flood message,
+      // if it arrived, is the last word
+      for (const [i, message] of errors.entries()) {
+        const pattern = i === errors.length - 1
+          ? /too many messages|message flood/
+          : /too many messages/;
+        assert.match(message, pattern);
+      }
       assert.ok(flooder.count("pong") <= 2 * RATE + 50, `${flooder.count("pong")} pongs`);
       await waitFor(
         "the flood in the log",
