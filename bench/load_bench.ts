@@ -203,13 +203,15 @@ async function spawnServer(
   databaseUrl?: string,
 ): Promise<Server> {
   const child = new Deno.Command(Deno.execPath(), {
-    // LOAD_BENCH_V8_FLAGS profiles the server, e.g. "--prof" (then `node --prof-process`)
+    // LOAD_BENCH_V8_FLAGS / LOAD_BENCH_DENO_FLAGS profile the server
     args: [
       "run",
       "-A",
       ...(Deno.env.get("LOAD_BENCH_V8_FLAGS")
         ? [`--v8-flags=${Deno.env.get("LOAD_BENCH_V8_FLAGS")}`]
         : []),
+      // e.g. "--cpu-prof --cpu-prof-dir=prof": a profile Chrome's DevTools open
+      ...(Deno.env.get("LOAD_BENCH_DENO_FLAGS")?.split(" ").filter((f) => f !== "") ?? []),
       "main.ts",
     ],
     cwd: ROOT,
@@ -255,6 +257,11 @@ async function spawnServer(
     output: () => text,
     async kill() {
       try {
+        // a profiled server writes its profile when it shuts down
+        if (Deno.env.get("LOAD_BENCH_DENO_FLAGS")) {
+          child.kill("SIGTERM");
+          await Promise.race([child.status, new Promise((r) => setTimeout(r, 20_000))]);
+        }
         child.kill("SIGKILL");
       } catch { /* gone */ }
       await child.status;

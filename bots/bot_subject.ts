@@ -17,7 +17,9 @@
  * (`slow-latency-ms`/`fast-latency-ms`), which is a treatment parameter,
  * not the server's speed. The request carries no token, so the new order
  * is recognised as a token not listed before, on the same side, at the
- * price sent (bots send grid prices, which the server keeps as they are).
+ * price sent (bots send grid prices, which the server keeps as they are),
+ * or in the update's `gone` list (taken, then filled or replaced within the
+ * same moment, so never listed).
  * A `refused` answers the oldest order still waiting: the server handles a
  * connection's messages in order. An order still unanswered when the run
  * has drained is lost.
@@ -29,6 +31,7 @@
 import type {
   Bbo,
   ClockState,
+  GoneOrder,
   OwnOrder,
   PageView,
   SubjectRequest,
@@ -332,7 +335,7 @@ export class BotSubject {
         break;
       }
       case "orders":
-        this.#orders(u.orders as OwnOrder[]);
+        this.#orders(u.orders as OwnOrder[], (u.gone ?? []) as GoneOrder[]);
         break;
       case "refused":
         this.#refused(String(u.reason ?? ""));
@@ -344,18 +347,22 @@ export class BotSubject {
     }
   }
 
-  #orders(list: OwnOrder[]): void {
+  #orders(list: OwnOrder[], gone: GoneOrder[] = []): void {
     const now = this.#now();
     const current = new Set<string>();
-    for (const o of list) {
-      current.add(o.token);
-      if (this.#seen.has(o.token)) continue;
+    const answer = (o: GoneOrder) => {
       const i = this.#waiting.findIndex((w) => w.side === o.side && w.price === o.price);
-      if (i < 0) continue; // the automated role's own quotes
+      if (i < 0) return; // the automated role's own quotes
       const [w] = this.#waiting.splice(i, 1);
       this.counters.acks++;
       this.options.latency.record(now - w.at);
       this.#lastAcked[w.side] = w.price;
+    };
+    // an order taken and gone within one moment is never listed: it was answered all the same
+    for (const o of gone) answer(o);
+    for (const o of list) {
+      current.add(o.token);
+      if (!this.#seen.has(o.token)) answer(o);
     }
     this.#seen = current;
   }

@@ -118,6 +118,12 @@ export interface EloMarketOptions {
   participants?: (number | null)[];
   /** Structured records for the event log; absent in plain simulations. */
   record?: RecordSink;
+  /**
+   * Keep the simulation's row log (the outcome's `log`; default true). A
+   * live market has the event log instead, and a busy round would hold a
+   * row per message for nothing.
+   */
+  roundLog?: boolean;
 }
 
 /** A trade as the screens draw it (seats 1-based, 0 = the investor). */
@@ -156,6 +162,8 @@ export interface SeatView {
   speedCost: number;
 }
 
+export type SeatMoney = Pick<SeatView, "cash" | "inventory" | "pbd" | "speedCost">;
+
 export interface MarketView {
   bestBid: number;
   volumeAtBestBid: number;
@@ -186,6 +194,11 @@ export interface EloMarket {
    */
   act(seat: number, action: SubjectAction): string | null;
   seatView(seat: number): SeatView;
+  /** A seat's money alone: what its screen's wallet shows, read for every seat on every change. */
+  seatMoney(seat: number): SeatMoney;
+  /** How many orders a seat has created, and those created after the first `n`. */
+  ordersCreated(seat: number): number;
+  ordersCreatedSince(seat: number, n: number): OrderView[];
   /** The BBO, the feed, the peg, the last batch and the statistics: cheap, no book walk. */
   marketView(): MarketView;
   /** Resting volume by price, best first per side: one walk of the whole book. */
@@ -241,7 +254,9 @@ export async function openEloMarket(
   let changes = emptyChanges();
   let finished = false;
 
-  const record = (...args: Parameters<RoundLog["record"]>) => roundLog.record(...args);
+  const record = options.roundLog === false
+    ? () => {}
+    : (...args: Parameters<RoundLog["record"]>) => roundLog.record(...args);
 
   const seats: Seat[] = input.seats.map((seat, i) => {
     const firm = String.fromCharCode(65 + (i % 26)).repeat(4);
@@ -815,6 +830,18 @@ export async function openEloMarket(
         speedCost,
       };
     },
+    seatMoney(i) {
+      const account = seats[i].account;
+      const speedCost = account.speedCost(clock.ms);
+      return {
+        cash: account.cash,
+        inventory: account.inventory,
+        pbd: account.netWorth(reference.value) - speedCost - account.initialCash,
+        speedCost,
+      };
+    },
+    ordersCreated: (i) => seats[i].trader.ordersCreated,
+    ordersCreatedSince: (i, n) => seats[i].trader.ordersCreatedSince(n),
     marketView: () => ({
       bestBid: focal.bestBid,
       volumeAtBestBid: focal.volumeAtBestBid,

@@ -183,6 +183,18 @@ export interface OwnOrder {
   state: "pending" | "live";
 }
 
+/**
+ * An order the subject's screen never listed: created since the previous
+ * `orders` update and already gone (filled, or replaced or cancelled, within
+ * the same moment). Screens need nothing of it; it tells a client that the
+ * decision was taken.
+ */
+export interface GoneOrder {
+  token: string;
+  side: "B" | "S";
+  price: number;
+}
+
 export interface Wallet {
   cash: number;
   inventory: number;
@@ -266,7 +278,7 @@ export type SubjectUpdate =
     | { type: "trade"; trade: TradeMark }
     | { type: "batch"; round_ms: number; clearing_price: number; volume: number }
     | { type: "external"; round_ms: number; external: External; peg: number }
-    | { type: "orders"; round_ms: number; orders: OwnOrder[] }
+    | { type: "orders"; round_ms: number; orders: OwnOrder[]; gone?: GoneOrder[] }
     | { type: "wallet"; round_ms: number; wallet: Wallet }
     | { type: "strategy"; round_ms: number; strategy: Strategy }
     /** An action the server did not take (e.g. a self-crossing order), for the subject to read. */

@@ -88,9 +88,20 @@ export class EventAppender {
       kind,
       data,
     });
-    this.#schedule();
+    // the batch is cut after the turn: every event of one decision, and of
+    // every decision that arrived with it, goes to the log in one append
+    if (!this.#cutQueued) {
+      this.#cutQueued = true;
+      queueMicrotask(this.#cut);
+    }
     return seq;
   }
+
+  #cutQueued = false;
+  #cut = (): void => {
+    this.#cutQueued = false;
+    this.#schedule();
+  };
 
   /**
    * Runs `run` once the log holds every event emitted so far: at once when

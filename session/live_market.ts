@@ -19,6 +19,7 @@ import { RoundClock } from "./round_clock.ts";
 import type {
   Bbo,
   BookLevel,
+  GoneOrder,
   OwnOrder,
   Strategy,
   TradeMark,
@@ -71,6 +72,7 @@ export class LiveMarket {
   #clock: RoundClock;
   #state: MarketState = "paused";
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #settling = false;
   #muted = false;
   #pausedFor: string | null = null;
   #clockMarkedAt = 0;
@@ -80,6 +82,8 @@ export class LiveMarket {
   readonly #sensitivities: [number, number, number, number, number, number][][];
   #lastPbd: number[];
   #lastWalletAt: number[];
+  /** Per seat: how many of its orders its screen has been told of. */
+  readonly #listed: number[];
 
   private constructor(elo: EloMarket, options: LiveMarketOptions, clock: RoundClock) {
     this.#elo = elo;
@@ -90,6 +94,7 @@ export class LiveMarket {
     this.#sensitivities = Array.from({ length: n }, () => []);
     this.#lastPbd = Array.from({ length: n }, () => NaN);
     this.#lastWalletAt = Array.from({ length: n }, () => -Infinity);
+    this.#listed = Array.from({ length: n }, () => 0);
   }
 
   /** Opens a new round (its `round_start` is already logged); it starts with {@link resume}. */
@@ -97,6 +102,7 @@ export class LiveMarket {
     const self: { market?: LiveMarket } = {};
     const elo = await openEloMarket(input, {
       participants: options.participants,
+      roundLog: false,
       record: (kind, data) => self.market!.#record(kind, data),
     });
     return self.market = new LiveMarket(elo, options, new RoundClock(0, options.now));
@@ -119,6 +125,7 @@ export class LiveMarket {
     const appender = options.appender;
     const elo = await openEloMarket(input, {
       participants: options.participants,
+      roundLog: false,
       record: (kind, data) => {
         counter++;
         // what the log already has is not written again
@@ -264,10 +271,33 @@ export class LiveMarket {
     const at = this.#elo.now;
     this.#input("action", { seat, action }, at);
     const refused = this.#elo.act(seat - 1, action);
-    this.#publishChanges();
-    this.#schedule();
+    this.#settleSoon();
     return refused;
   }
+
+  /**
+   * Screens and the next timer are brought up to date once per turn of the
+   * event loop, not once per decision: under load, one book update and one
+   * wallet per seat carry every order the turn brought, so the cost of a
+   * busy market grows with its turns rather than its orders.
+   */
+  #settleSoon(): void {
+    if (this.#settling) return;
+    this.#settling = true;
+    queueMicrotask(this.#settle);
+  }
+
+  #settle = (): void => {
+    this.#settling = false;
+    // a pause or the end in the same turn has published already
+    if (this.#state !== "running") return;
+    try {
+      this.#publishChanges();
+      this.#schedule();
+    } catch (e) {
+      this.#fail(e);
+    }
+  };
 
   /** Runs the market up to the round clock (or its end). */
   #catchUp(): void {
@@ -281,16 +311,20 @@ export class LiveMarket {
     try {
       this.#advance();
     } catch (e) {
-      // a fault in one market stops that market, never the server or the others
-      console.error(`${this.options.stream}: the market stopped on an internal error:`, e);
-      this.#clearTimer();
-      this.clock.pause();
-      this.#state = "paused";
-      try {
-        this.#input("pause", { reason: `internal error: ${String(e)}` }, this.#elo.now);
-      } catch { /* the log entry is a courtesy here */ }
+      this.#fail(e);
     }
   };
+
+  /** A fault in one market stops that market, never the server or the others. */
+  #fail(e: unknown): void {
+    console.error(`${this.options.stream}: the market stopped on an internal error:`, e);
+    this.#clearTimer();
+    this.clock.pause();
+    this.#state = "paused";
+    try {
+      this.#input("pause", { reason: `internal error: ${String(e)}` }, this.#elo.now);
+    } catch { /* the log entry is a courtesy here */ }
+  }
 
   #advance(): void {
     this.#catchUp();
@@ -355,26 +389,43 @@ export class LiveMarket {
   }
 
   orders(seat: number): OwnOrder[] {
-    return this.#elo.seatView(seat - 1).orders.flatMap((o): OwnOrder[] =>
-      o.price === null ? [] : [{
+    const out: OwnOrder[] = [];
+    for (const o of this.#elo.seatView(seat - 1).orders) {
+      if (o.price === null) continue;
+      out.push({
         token: o.token,
         side: o.side,
         price: o.price,
         state: o.state === "pending-new" ? "pending" : "live",
-      }]
-    );
+      });
+    }
+    return out;
   }
 
-  wallet(seat: number): Wallet {
-    const s = this.#elo.seatView(seat - 1);
-    const v = this.#elo.marketView();
+  /** The seat's orders created since its screen last heard and already gone. */
+  #gone(seat: number): GoneOrder[] {
+    const i = seat - 1;
+    const created = this.#elo.ordersCreated(i);
+    if (created === this.#listed[i]) return [];
+    const out: GoneOrder[] = [];
+    for (const o of this.#elo.ordersCreatedSince(i, this.#listed[i])) {
+      if (o.state === "dead" && o.price !== null) {
+        out.push({ token: o.token, side: o.side, price: o.price });
+      }
+    }
+    this.#listed[i] = created;
+    return out;
+  }
+
+  wallet(seat: number, market = this.#elo.marketView()): Wallet {
+    const s = this.#elo.seatMoney(seat - 1);
     return {
       cash: s.cash,
       inventory: s.inventory,
       pbd: s.pbd,
       speed_cost: s.speedCost,
-      reference_price: v.referencePrice,
-      signed_volume: v.signedVolume,
+      reference_price: market.referencePrice,
+      signed_volume: market.signedVolume,
     };
   }
 
@@ -398,6 +449,7 @@ export class LiveMarket {
   #rebuildSeries(): void {
     const now = this.#elo.now;
     this.options.participants.forEach((_, i) => {
+      this.#listed[i] = this.#elo.ordersCreated(i);
       const w = this.wallet(i + 1);
       this.#profit[i] = [[now, w.pbd]];
       this.#lastPbd[i] = w.pbd;
@@ -481,12 +533,19 @@ export class LiveMarket {
       const update: UpdateBody = { type: "external", round_ms: at, external, peg: v.peg };
       everyone(() => update);
     }
+    const view = this.#elo.marketView();
     for (let seat = 1; seat <= people.length; seat++) {
       const i = seat - 1;
       if (people[i] === null) continue;
       const changed = c.seats.has(i);
       if (changed) {
-        send(seat, { type: "orders", round_ms: at, orders: this.orders(seat) });
+        const gone = this.#gone(seat);
+        send(
+          seat,
+          gone.length === 0
+            ? { type: "orders", round_ms: at, orders: this.orders(seat) }
+            : { type: "orders", round_ms: at, orders: this.orders(seat), gone },
+        );
         const strategy = this.strategy(seat);
         const last = this.#sensitivities[i].at(-1);
         if (
@@ -500,7 +559,7 @@ export class LiveMarket {
       }
       // PBD moves with fills and the reference price, and with speed on
       // every ms: that drift is sent at most every WALLET_DRIFT_MS
-      const wallet = this.wallet(seat);
+      const wallet = this.wallet(seat, view);
       const drifted = wallet.pbd !== this.#lastPbd[i] &&
         at - this.#lastWalletAt[i] >= WALLET_DRIFT_MS;
       if (changed || c.statistics || drifted) {

@@ -135,6 +135,14 @@ export class EloTrader {
     return this.#orders.active();
   }
 
+  get ordersCreated(): number {
+    return this.#orders.created;
+  }
+
+  ordersCreatedSince(n: number): OrderView[] {
+    return this.#orders.createdSince(n);
+  }
+
   owns(token: string): boolean {
     return this.#orders.owns(token);
   }

@@ -99,6 +99,8 @@ export class OrderManager {
   readonly #timeInForce: number;
   readonly #midpointPeg: boolean;
   readonly #orders = new Map<string, Order>();
+  /** Every order in the order it was created: screens ask which are new since they last looked. */
+  readonly #created: Order[] = [];
   /** The orders not dead, oldest first: screens ask for these on every change, and a round makes thousands. */
   readonly #active = new Map<string, Order>();
   /** Per side, the latest requested order that is meant to stay: never dead or pending-cancel. */
@@ -138,6 +140,16 @@ export class OrderManager {
   /** Every order this trader created, oldest first. */
   orders(): OrderView[] {
     return [...this.#orders.values()].map((o) => ({ ...o }));
+  }
+
+  /** How many orders this trader has created. */
+  get created(): number {
+    return this.#created.length;
+  }
+
+  /** The orders created after the first `n`, oldest first. */
+  createdSince(n: number): OrderView[] {
+    return this.#created.slice(n).map((o) => ({ ...o }));
   }
 
   /** Orders still able to trade or to come into being, oldest first. */
@@ -262,6 +274,7 @@ export class OrderManager {
       replacement: null,
     };
     this.#orders.set(token, o);
+    this.#created.push(o);
     this.#active.set(token, o);
     this.#head[side] = o;
     return o;
