@@ -10,16 +10,15 @@
  * browser).
  *
  * Order → acknowledgement: from sending an `order` to receiving the first
- * `orders` update that lists the new order (state `pending` or `live`), or
- * a `refused`. `pending` already counts: it is the server's answer that it
+ * `orders` update that names the new order, or a `refused`. `pending` already counts: it is the server's answer that it
  * took the decision, logged it durably and sent it on to the exchange;
  * `live` comes after the seat's configured exchange latency
  * (`slow-latency-ms`/`fast-latency-ms`), which is a treatment parameter,
  * not the server's speed. The request carries no token, so the new order
- * is recognised as a token not listed before, on the same side, at the
- * price sent (bots send grid prices, which the server keeps as they are),
- * or in the update's `gone` list (taken, then filled or replaced within the
- * same moment, so never listed).
+ * is recognised in the update's `created` list (every order taken since
+ * the previous update, listed or not) on the same side at the price sent
+ * (bots send grid prices, which the server keeps as they are); after a
+ * reconnect, as a token the snapshot lists that was not listed before.
  * A `refused` answers the oldest order still waiting: the server handles a
  * connection's messages in order. An order still unanswered when the run
  * has drained is lost.
@@ -31,7 +30,7 @@
 import type {
   Bbo,
   ClockState,
-  GoneOrder,
+  CreatedOrder,
   OwnOrder,
   PageView,
   SubjectRequest,
@@ -335,7 +334,8 @@ export class BotSubject {
         break;
       }
       case "orders":
-        this.#orders(u.orders as OwnOrder[], (u.gone ?? []) as GoneOrder[]);
+        if (u.created) this.#created(u.created as CreatedOrder[], u.orders as OwnOrder[]);
+        else this.#orders(u.orders as OwnOrder[]);
         break;
       case "refused":
         this.#refused(String(u.reason ?? ""));
@@ -347,24 +347,31 @@ export class BotSubject {
     }
   }
 
-  #orders(list: OwnOrder[], gone: GoneOrder[] = []): void {
+  /** The orders the server took since its last orders update: each answers a waiting order. */
+  #created(created: CreatedOrder[], listed: OwnOrder[]): void {
+    const now = this.#now();
+    for (const o of created) this.#answer(o, now);
+    this.#seen = new Set(listed.map((o) => o.token));
+  }
+
+  /** A snapshot's orders: a token not listed before is a new order. */
+  #orders(list: OwnOrder[]): void {
     const now = this.#now();
     const current = new Set<string>();
-    const answer = (o: GoneOrder) => {
-      const i = this.#waiting.findIndex((w) => w.side === o.side && w.price === o.price);
-      if (i < 0) return; // the automated role's own quotes
-      const [w] = this.#waiting.splice(i, 1);
-      this.counters.acks++;
-      this.options.latency.record(now - w.at);
-      this.#lastAcked[w.side] = w.price;
-    };
-    // an order taken and gone within one moment is never listed: it was answered all the same
-    for (const o of gone) answer(o);
     for (const o of list) {
       current.add(o.token);
-      if (!this.#seen.has(o.token)) answer(o);
+      if (!this.#seen.has(o.token)) this.#answer(o, now);
     }
     this.#seen = current;
+  }
+
+  #answer(o: CreatedOrder, now: number): void {
+    const i = this.#waiting.findIndex((w) => w.side === o.side && w.price === o.price);
+    if (i < 0) return; // the automated role's own quotes
+    const [w] = this.#waiting.splice(i, 1);
+    this.counters.acks++;
+    this.options.latency.record(now - w.at);
+    this.#lastAcked[w.side] = w.price;
   }
 
   #refused(reason: string): void {

@@ -196,6 +196,8 @@ export interface EloMarket {
   seatView(seat: number): SeatView;
   /** A seat's money alone: what its screen's wallet shows, read for every seat on every change. */
   seatMoney(seat: number): SeatMoney;
+  /** A seat's orders as its screen shows them (see `OrderManager.shown`). */
+  shownOrders(seat: number): OrderView[];
   /** How many orders a seat has created, and those created after the first `n`. */
   ordersCreated(seat: number): number;
   ordersCreatedSince(seat: number, n: number): OrderView[];
@@ -840,6 +842,7 @@ export async function openEloMarket(
         speedCost,
       };
     },
+    shownOrders: (i) => seats[i].trader.shownOrders,
     ordersCreated: (i) => seats[i].trader.ordersCreated,
     ordersCreatedSince: (i, n) => seats[i].trader.ordersCreatedSince(n),
     marketView: () => ({

@@ -175,6 +175,11 @@ export interface BookLevel {
   offer_volume: number;
 }
 
+/**
+ * One of the subject's orders: per side the one resting at the exchange (or
+ * the first on its way) and the latest asked for; orders between them are
+ * superseded on their way and not listed.
+ */
 export interface OwnOrder {
   token: string;
   side: "B" | "S";
@@ -184,12 +189,11 @@ export interface OwnOrder {
 }
 
 /**
- * An order the subject's screen never listed: created since the previous
- * `orders` update and already gone (filled, or replaced or cancelled, within
- * the same moment). Screens need nothing of it; it tells a client that the
- * decision was taken.
+ * An order created since the previous `orders` update, listed or not (it
+ * may already be gone, or superseded on its way): it tells a client which
+ * of its decisions the server has taken. Screens need nothing of it.
  */
-export interface GoneOrder {
+export interface CreatedOrder {
   token: string;
   side: "B" | "S";
   price: number;
@@ -278,7 +282,7 @@ export type SubjectUpdate =
     | { type: "trade"; trade: TradeMark }
     | { type: "batch"; round_ms: number; clearing_price: number; volume: number }
     | { type: "external"; round_ms: number; external: External; peg: number }
-    | { type: "orders"; round_ms: number; orders: OwnOrder[]; gone?: GoneOrder[] }
+    | { type: "orders"; round_ms: number; orders: OwnOrder[]; created?: CreatedOrder[] }
     | { type: "wallet"; round_ms: number; wallet: Wallet }
     | { type: "strategy"; round_ms: number; strategy: Strategy }
     /** An action the server did not take (e.g. a self-crossing order), for the subject to read. */

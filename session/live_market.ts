@@ -19,7 +19,7 @@ import { RoundClock } from "./round_clock.ts";
 import type {
   Bbo,
   BookLevel,
-  GoneOrder,
+  CreatedOrder,
   OwnOrder,
   Strategy,
   TradeMark,
@@ -390,7 +390,7 @@ export class LiveMarket {
 
   orders(seat: number): OwnOrder[] {
     const out: OwnOrder[] = [];
-    for (const o of this.#elo.seatView(seat - 1).orders) {
+    for (const o of this.#elo.shownOrders(seat - 1)) {
       if (o.price === null) continue;
       out.push({
         token: o.token,
@@ -402,16 +402,14 @@ export class LiveMarket {
     return out;
   }
 
-  /** The seat's orders created since its screen last heard and already gone. */
-  #gone(seat: number): GoneOrder[] {
+  /** The seat's orders created since its screen last heard of its orders. */
+  #created(seat: number): CreatedOrder[] {
     const i = seat - 1;
     const created = this.#elo.ordersCreated(i);
     if (created === this.#listed[i]) return [];
-    const out: GoneOrder[] = [];
+    const out: CreatedOrder[] = [];
     for (const o of this.#elo.ordersCreatedSince(i, this.#listed[i])) {
-      if (o.state === "dead" && o.price !== null) {
-        out.push({ token: o.token, side: o.side, price: o.price });
-      }
+      if (o.price !== null) out.push({ token: o.token, side: o.side, price: o.price });
     }
     this.#listed[i] = created;
     return out;
@@ -539,12 +537,12 @@ export class LiveMarket {
       if (people[i] === null) continue;
       const changed = c.seats.has(i);
       if (changed) {
-        const gone = this.#gone(seat);
+        const created = this.#created(seat);
         send(
           seat,
-          gone.length === 0
+          created.length === 0
             ? { type: "orders", round_ms: at, orders: this.orders(seat) }
-            : { type: "orders", round_ms: at, orders: this.orders(seat), gone },
+            : { type: "orders", round_ms: at, orders: this.orders(seat), created },
         );
         const strategy = this.strategy(seat);
         const last = this.#sensitivities[i].at(-1);

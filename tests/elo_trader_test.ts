@@ -537,6 +537,37 @@ Deno.test("C kills the order; foreign tokens are ignored", () => {
   assert.equal(om.active().length, 0);
 });
 
+Deno.test("shown orders: per side the resting one and the latest asked for; created counts every one", () => {
+  const om = new OrderManager({ firm: "AAAA", playerId: 7 });
+  const shown = () => om.shown().map((o) => `${o.token} ${o.state}`);
+  om.quote("B", 990_000);
+  om.onReply(accepted(tok("B", 1), "B", 990_000));
+  om.quote("S", 1_010_000);
+  // clicks faster than the exchange answers: a chain of replaces on its way
+  for (const price of [980_000, 970_000, 960_000, 950_000]) om.quote("B", price);
+  assert.equal(om.active().length, 6);
+  assert.deepEqual(shown(), [
+    `${tok("B", 1)} pending-replace`,
+    `${tok("S", 2)} pending-new`,
+    `${tok("B", 6)} pending-new`,
+  ]);
+  assert.equal(om.created, 6);
+  assert.deepEqual(om.createdSince(4).map((o) => [o.token, o.price]), [
+    [tok("B", 5), 960_000],
+    [tok("B", 6), 950_000],
+  ]);
+  // the first replace lands: the next in the chain is the one at the exchange now
+  om.onReply(replaced(tok("B", 1), tok("B", 3), "B", 980_000));
+  assert.deepEqual(shown(), [
+    `${tok("S", 2)} pending-new`,
+    `${tok("B", 3)} pending-replace`,
+    `${tok("B", 6)} pending-new`,
+  ]);
+  // the resting order fills: its whole chain is gone, and nothing of the side is shown
+  om.onReply(executed(tok("B", 3), 980_000));
+  assert.deepEqual(shown(), [`${tok("S", 2)} pending-new`]);
+});
+
 Deno.test("tokens: {firm}{B|S}{player:04d}{count:05d}, one counter per trader", () => {
   assert.equal(firmOfSeat(1), "AAAA");
   assert.equal(firmOfSeat(3), "CCCC");

@@ -13,7 +13,7 @@ import type { EventLog } from "../eventlog/log_event.ts";
 import { SessionConfigRejected, SessionRegistry } from "../session/session_registry.ts";
 import type { LiveSession } from "../session/live_session.ts";
 import { REPLAY_DEPTH, SubjectChannel, type SubjectSocket } from "../session/subject_channel.ts";
-import type { SubjectSnapshot } from "../protocol/subject_protocol.ts";
+import type { OwnOrder, SubjectSnapshot } from "../protocol/subject_protocol.ts";
 import type { RoundStart } from "../eventlog/event_kinds.ts";
 import { marketAt } from "../session/market_replay.ts";
 import { planSession, roundInput } from "../session/round_inputs.ts";
@@ -383,4 +383,37 @@ Deno.test("subject channel: numbers updates, replays what a socket missed, and f
   assert.equal(JSON.parse(missed[0]).seq, last - REPLAY_DEPTH + 1);
   assert.deepEqual(channel.since(last), []);
   assert.equal(channel.since(last + 1), null, "a number from the future is not ours");
+});
+
+Deno.test("live sessions: decisions of one moment reach the screen together, each order named once", async () => {
+  const { registry: r, appender } = await registry();
+  const session = await r.create(demo(30));
+  const [p1] = session.participants;
+  const screen = new Screen();
+  session.connect(p1, screen);
+  await session.startRound();
+  session.handle(p1, screen, { type: "role", role: "manual" });
+  await appender.flush();
+  await until(
+    "the manual role",
+    () => screen.of("orders").length > 0 || screen.of("strategy").length > 0,
+  );
+  const before = screen.got.length;
+  // faster than the exchange answers: a chain of replaces, all in one turn
+  const prices = [990_000, 980_000, 970_000, 960_000];
+  for (const price of prices) session.handle(p1, screen, { type: "order", side: "B", price });
+  await until(
+    "the orders on screen",
+    () => screen.got.slice(before).some((m) => m.type === "orders"),
+  );
+  const updates = screen.got.slice(before).filter((m) => m.type === "orders");
+  assert.equal(updates.length, 1, "one orders update for the turn");
+  const books = screen.got.slice(before).filter((m) => m.type === "book");
+  assert.ok(books.length <= 1, `${books.length} book updates for the turn`);
+  const update = updates[0] as { orders: OwnOrder[]; created: { side: string; price: number }[] };
+  assert.deepEqual(update.created.map((o) => [o.side, o.price]), prices.map((p) => ["B", p]));
+  // the first on its way and the latest; the two between are superseded before they rest
+  assert.deepEqual(update.orders.map((o) => o.price), [990_000, 960_000]);
+  session.endRound();
+  r.close();
 });

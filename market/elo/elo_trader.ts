@@ -135,6 +135,11 @@ export class EloTrader {
     return this.#orders.active();
   }
 
+  /** The active orders a screen shows: per side the oldest and the latest. */
+  get shownOrders(): OrderView[] {
+    return this.#orders.shown();
+  }
+
   get ordersCreated(): number {
     return this.#orders.created;
   }

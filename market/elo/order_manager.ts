@@ -152,6 +152,28 @@ export class OrderManager {
     return this.#created.slice(n).map((o) => ({ ...o }));
   }
 
+  /**
+   * What a screen shows of the orders still able to trade, oldest first:
+   * per side the oldest (resting at the exchange, or the first on its way)
+   * and the latest asked for. Orders between them are superseded on their
+   * way and never rest for more than a moment; a trader clicking faster
+   * than the exchange answers would otherwise see dozens.
+   */
+  shown(): OrderView[] {
+    let firstB: Order | null = null;
+    let firstS: Order | null = null;
+    const out: OrderView[] = [];
+    for (const o of this.#active.values()) {
+      const first = o.side === "B" ? firstB === null : firstS === null;
+      if (first) {
+        if (o.side === "B") firstB = o;
+        else firstS = o;
+      }
+      if (first || o === this.#head[o.side]) out.push({ ...o });
+    }
+    return out;
+  }
+
   /** Orders still able to trade or to come into being, oldest first. */
   active(): OrderView[] {
     return [...this.#active.values()].map((o) => ({ ...o }));
