@@ -124,9 +124,11 @@ exogenous-events:
 
 // ---- /proc ---------------------------------------------------------------------------
 
-/** CPU seconds (user + system) a process has used. */
-async function cpuSeconds(pid: number): Promise<number> {
-  const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
+/** CPU seconds (user + system) a process (or with `tid`, one of its threads) has used. */
+async function cpuSeconds(pid: number, tid?: number): Promise<number> {
+  const stat = await Deno.readTextFile(
+    tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`,
+  );
   // fields after the command name, which is in parentheses and may hold spaces
   const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return (Number(f[11]) + Number(f[12])) / CLK_TCK;
@@ -141,6 +143,8 @@ async function statusKb(pid: number, field: "VmRSS" | "VmHWM"): Promise<number> 
 interface Sample {
   at: number;
   server: number;
+  /** The server's main thread alone: the one that runs the markets and the sockets. */
+  serverMain: number;
   redis: number;
   generators: number[];
   rssKb: number;
@@ -434,6 +438,7 @@ async function main(): Promise<void> {
         samples.push({
           at: Date.now(),
           server: await cpuSeconds(server.pid),
+          serverMain: await cpuSeconds(server.pid, server.pid),
           redis: redis ? await cpuSeconds(redis.pid) : 0,
           generators: await Promise.all(generatorPids.map((p) => cpuSeconds(p).catch(() => NaN))),
           rssKb: await statusKb(server.pid, "VmRSS"),
@@ -498,6 +503,7 @@ async function main(): Promise<void> {
   const orders = sum((r) => r.orders);
   const ordersPerS = orders / windowS;
   const serverCpu = cpuBetween(samples, from, to, (s) => s.server);
+  const mainCpu = cpuBetween(samples, from, to, (s) => s.serverMain);
   const genCpu = generatorPids.map((_, g) =>
     cpuBetween(samples, from, to, (s) => s.generators[g] ?? NaN)
   );
@@ -533,6 +539,12 @@ async function main(): Promise<void> {
     [
       "server CPU (all its threads)",
       `${pct(serverCpu)} of one core, ${serverUsPerOrder.toFixed(0)} µs per order`,
+    ],
+    [
+      "server main thread CPU",
+      `${pct(mainCpu)} of one core, ${
+        ((mainCpu.seconds / (ordersPerS * mainCpu.wallS)) * 1e6).toFixed(0)
+      } µs per order`,
     ],
     ...genCpu.map((c, g): [string, string] => [`generator ${g + 1} CPU`, pct(c)]),
     ...(redis

@@ -334,8 +334,9 @@ export class BotSubject {
         break;
       }
       case "orders":
-        if (u.created) this.#created(u.created as CreatedOrder[], u.orders as OwnOrder[]);
-        else this.#orders(u.orders as OwnOrder[]);
+        // only `created` answers: a listed token may be one taken long ago that
+        // became the resting order, and must not answer a newer decision
+        this.#created((u.created ?? []) as CreatedOrder[], u.orders as OwnOrder[]);
         break;
       case "refused":
         this.#refused(String(u.reason ?? ""));
