@@ -24,6 +24,10 @@
  * discard them): no WebSockets, no request parsing, no persister. The ratio
  * is the server's CPU per order over the baseline's.
  *
+ * Profiling: LOAD_BENCH_DENO_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=prof")
+ * and LOAD_BENCH_V8_FLAGS are passed to the server; LOAD_BENCH_SERVER_LOG=1
+ * prints its output at the end.
+ *
  * Prints a table, then as its last line:
  * {"subjects":N,"orders_per_s":N,"ack_p50_ms":N,"ack_p99_ms":N,"lost":N,"server_rss_mb":N}
  */
@@ -486,6 +490,7 @@ async function main(): Promise<void> {
     sampling = false;
     await sampler;
     await server.kill();
+    if (Deno.env.get("LOAD_BENCH_SERVER_LOG")) console.error(server.output());
     await redis?.kill();
     await Deno.remove(dataDir, { recursive: true }).catch(() => {});
   }

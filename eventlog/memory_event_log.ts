@@ -164,14 +164,21 @@ export class MemoryEventLog implements EventLog, EventSource {
     const bytes = encoder.encode(text);
     try {
       let done = 0;
-      while (done < bytes.length) done += await file.write(bytes.subarray(done));
-      if (this.#sync) await file.syncData();
+      if (this.#sync) {
+        while (done < bytes.length) done += await file.write(bytes.subarray(done));
+        await file.syncData();
+      } else {
+        // Into the page cache: microseconds, where an asynchronous write costs
+        // a hop to another thread and back through a busy event loop, and
+        // every screen waits for it.
+        while (done < bytes.length) done += file.writeSync(bytes.subarray(done));
+      }
       this.#journalSize += bytes.length;
     } catch (e) {
       // Cut off a partial write so the next one does not land after half a line.
       try {
-        await file.truncate(this.#journalSize);
-        await file.seek(this.#journalSize, Deno.SeekMode.Start);
+        file.truncateSync(this.#journalSize);
+        file.seekSync(this.#journalSize, Deno.SeekMode.Start);
       } catch { /* the next write reports the disk's state */ }
       throw new EventLogUnavailableError(
         `cannot write the event journal: ${(e as Error).message}`,

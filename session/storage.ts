@@ -20,6 +20,7 @@ import type { EventLog, LogEvent } from "../eventlog/log_event.ts";
 import { EventAppender } from "./event_appender.ts";
 import { SessionRegistry } from "./session_registry.ts";
 import { RoomRegistry } from "./room_registry.ts";
+import { lowerThreadPriority } from "./thread_priority.ts";
 
 export interface StorageOptions {
   dataDir: string;
@@ -57,6 +58,9 @@ export async function sessionFromLog(
 }
 
 /** The database, or an error that says which one could not be opened. */
+/** Its thread's nice value: below the server's thread whenever the two compete for a core. */
+const PERSISTER_NICE = 10;
+
 async function database(options: StorageOptions): Promise<Database> {
   try {
     return await openDatabase({ databaseUrl: options.databaseUrl, dataDir: options.dataDir });
@@ -107,7 +111,13 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
         answerSourceCall(log, m, (r) => worker.postMessage(r));
         return;
       }
-      if (m.type === "ready") resolve(null);
+      if (m.type === "ready") {
+        resolve(null);
+        // the copy into the database may lag; the markets and sockets may not
+        lowerThreadPriority(m.thread, PERSISTER_NICE).then((why) => {
+          if (why !== null) console.error(`persister: runs at normal priority (${why})`);
+        });
+      }
       if (m.type === "stats" || m.type === "stopped") workerStats = m.stats;
       if (m.type === "error") {
         console.error(`persister: ${m.message}`);
