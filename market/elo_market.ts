@@ -662,7 +662,7 @@ export async function openEloMarket(
   }
 
   function liveOrder(s: Seat, side: "B" | "S"): OrderView | null {
-    return s.trader.activeOrders.find((o) => o.side === side) ?? null;
+    return s.trader.firstActive(side);
   }
 
   function traderRecord(

@@ -29,6 +29,13 @@ import type { UpdateBody } from "./subject_channel.ts";
 
 /** Longest wait between steps: the clock and speed costs move on screens at least this often. */
 const TICK_MS = 500;
+/**
+ * Shortest wait between steps. The market runs everything due in its own
+ * time whenever it steps, so this only bounds how late screens hear of what
+ * happened between decisions (exchange replies, investors, the feed); a busy
+ * market would otherwise step for every message its exchange delivers.
+ */
+const MIN_STEP_MS = 5;
 /** How often a trading round notes its clock in the log (a rebuilt round resumes there). */
 const CLOCK_MARK_MS = 1000;
 /** Speed cost grows every ms; screens hear of that drift this often. */
@@ -73,6 +80,8 @@ export class LiveMarket {
   #state: MarketState = "paused";
   #timer: ReturnType<typeof setTimeout> | undefined;
   #settling = false;
+  /** When the step timer fires (performance.now()). */
+  #timerAt = Infinity;
   #muted = false;
   #pausedFor: string | null = null;
   #clockMarkedAt = 0;
@@ -341,10 +350,17 @@ export class LiveMarket {
   }
 
   #schedule(): void {
-    this.#clearTimer();
-    if (this.#state !== "running") return;
+    if (this.#state !== "running") {
+      this.#clearTimer();
+      return;
+    }
     const due = Math.min(this.#elo.nextAt(), this.options.durationMs);
-    const wait = Math.min(Math.max(0, due - this.clock.ms), TICK_MS);
+    const wait = Math.min(Math.max(MIN_STEP_MS, due - this.clock.ms), TICK_MS);
+    const at = performance.now() + wait;
+    // a timer already set to fire first stays: every turn's decisions reschedule
+    if (this.#timer !== undefined && this.#timerAt <= at) return;
+    this.#clearTimer();
+    this.#timerAt = at;
     this.#timer = setTimeout(this.#step, wait);
   }
 

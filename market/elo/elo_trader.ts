@@ -135,6 +135,11 @@ export class EloTrader {
     return this.#orders.active();
   }
 
+  /** The side's oldest active order (resting, or the first on its way). */
+  firstActive(side: "B" | "S"): OrderView | null {
+    return this.#orders.firstActive(side);
+  }
+
   /** The active orders a screen shows: per side the oldest and the latest. */
   get shownOrders(): OrderView[] {
     return this.#orders.shown();

@@ -160,18 +160,27 @@ export class OrderManager {
    * than the exchange answers would otherwise see dozens.
    */
   shown(): OrderView[] {
-    let firstB: Order | null = null;
-    let firstS: Order | null = null;
-    const out: OrderView[] = [];
-    for (const o of this.#active.values()) {
-      const first = o.side === "B" ? firstB === null : firstS === null;
-      if (first) {
-        if (o.side === "B") firstB = o;
-        else firstS = o;
-      }
-      if (first || o === this.#head[o.side]) out.push({ ...o });
+    const firstB = this.#first("B");
+    const firstS = this.#first("S");
+    const picked: Order[] = [];
+    for (const o of [firstB, firstS, this.#head.B, this.#head.S]) {
+      if (o !== null && o.state !== "dead" && !picked.includes(o)) picked.push(o);
     }
-    return out;
+    // tokens end in the trader's order count, zero-padded: their order is the creation order
+    picked.sort((a, b) => (a.token.slice(-5) < b.token.slice(-5) ? -1 : 1));
+    return picked.map((o) => ({ ...o }));
+  }
+
+  /** The side's oldest order still able to trade: the one resting, or the first on its way. */
+  firstActive(side: Side): OrderView | null {
+    const o = this.#first(side);
+    return o === null ? null : { ...o };
+  }
+
+  #first(side: Side): Order | null {
+    // the oldest come first, and all but a side's last few are dead and gone from the map
+    for (const o of this.#active.values()) if (o.side === side) return o;
+    return null;
   }
 
   /** Orders still able to trade or to come into being, oldest first. */
