@@ -25,93 +25,13 @@ import { OuchFramer } from "../ouch/framer.ts";
 import type { ServerMessage } from "../ouch/messages.ts";
 import { enterOrder } from "../exchange/order_messages.ts";
 import { arbClientMessage } from "./ouch_arbitraries.ts";
+import { type CreatedSession, RawSocket } from "./raw_socket.ts";
 
 const PASSWORD = "fuzz-test";
 /** Fast enough that 300 frames in a row stay inside the burst; the flood still trips. */
 const RATE = 200;
 const CONFIG = (await Deno.readTextFile(new URL("../configs/elo-cda-demo.yaml", import.meta.url)))
   .replace("session-duration: 120", "session-duration: 300");
-
-type Message = Record<string, unknown>;
-
-/** A subject socket that can send anything and records what comes back and how it closed. */
-class RawClient {
-  readonly got: Message[] = [];
-  closed: CloseEvent | null = null;
-  readonly #ws: WebSocket;
-  readonly opened: Promise<void>;
-  readonly done: Promise<CloseEvent>;
-  #waiters: (() => void)[] = [];
-
-  constructor(url: string) {
-    this.#ws = new WebSocket(url);
-    this.#ws.binaryType = "arraybuffer";
-    this.#ws.onmessage = (e) => {
-      // a frame holds one update, or several in order
-      const parsed = JSON.parse(e.data);
-      this.got.push(...(Array.isArray(parsed) ? parsed : [parsed]));
-      for (const w of this.#waiters.splice(0)) w();
-    };
-    this.opened = new Promise((resolve, reject) => {
-      this.#ws.onopen = () => resolve();
-      this.#ws.onerror = () => reject(new Error(`cannot open ${url}`));
-    });
-    this.done = new Promise((resolve) => {
-      this.#ws.addEventListener("close", (e) => {
-        resolve(this.closed = e as CloseEvent);
-        for (const w of this.#waiters.splice(0)) w();
-      });
-    });
-  }
-
-  /** Resolves once `check` holds (checked on every message and on close), or throws. */
-  async until(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!check()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise<void>((resolve) => {
-        this.#waiters.push(resolve);
-        setTimeout(resolve, 50);
-      });
-    }
-  }
-
-  static async connect(origin: string, link: string): Promise<RawClient> {
-    const token = link.split("/s/")[1];
-    const c = new RawClient(`${origin.replace(/^http/, "ws")}/ws/subject/${token}`);
-    await c.opened;
-    c.send({ type: "hello", last_seq: null });
-    await waitFor("a snapshot", () => c.last("snapshot") !== undefined, 10_000);
-    return c;
-  }
-
-  send(message: Message): void {
-    this.#ws.send(JSON.stringify(message));
-  }
-
-  raw(frame: string | Uint8Array): void {
-    this.#ws.send(frame);
-  }
-
-  last(type: string): Message | undefined {
-    return this.got.findLast((m) => m.type === type);
-  }
-
-  count(type: string): number {
-    return this.got.filter((m) => m.type === type).length;
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.#ws.close();
-    await this.done;
-  }
-}
-
-interface Created {
-  code: string;
-  participants: { label: string; url: string }[];
-}
 
 interface SeatState {
   page: unknown;
@@ -123,7 +43,7 @@ interface SeatState {
 
 /** What a subject's own seat holds, from a fresh snapshot. */
 async function seatState(origin: string, link: string): Promise<SeatState> {
-  const c = await RawClient.connect(origin, link);
+  const c = await RawSocket.subject(origin, link);
   const s = c.last("snapshot")!.state as {
     page: unknown;
     strategy: unknown;
@@ -273,7 +193,7 @@ function isValid(frame: string): boolean {
 }
 
 /** Sends one frame and waits for the error frame it must cause. */
-async function expectError(c: RawClient, frame: string | Uint8Array): Promise<string> {
+async function expectError(c: RawSocket, frame: string | Uint8Array): Promise<string> {
   const before = c.count("error");
   c.raw(frame);
   await c.until(
@@ -301,7 +221,7 @@ Deno.test({
       HFT_SUBJECT_RATE_PER_S: String(RATE),
       HOST: "127.0.0.1",
     });
-    const clients: RawClient[] = [];
+    const clients: RawSocket[] = [];
     try {
       const api = adminFetch(server.origin, PASSWORD);
       const created = await api("/api/sessions?name=elo-cda-demo.yaml", {
@@ -309,12 +229,12 @@ Deno.test({
         body: CONFIG,
       });
       assert.equal(created.status, 201, JSON.stringify(created.body));
-      const { code, participants } = created.body as Created;
+      const { code, participants } = created.body as CreatedSession;
       assert.equal((await api(`/api/sessions/${code}/start`, { method: "POST" })).status, 200);
       const [p1, p2] = participants;
 
       // the victim trades in the same market throughout
-      const victim = await RawClient.connect(server.origin, p2.url);
+      const victim = await RawSocket.subject(server.origin, p2.url);
       clients.push(victim);
       victim.send({ type: "role", role: "manual" });
       victim.send({ type: "order", side: "B", price: 900_000 });
@@ -325,7 +245,7 @@ Deno.test({
             .some((o) => o.price === 900_000),
         10_000,
       );
-      const attacker = await RawClient.connect(server.origin, p1.url);
+      const attacker = await RawSocket.subject(server.origin, p1.url);
       clients.push(attacker);
       await delay(300);
       const factsBefore = sessionFacts((await api(`/api/sessions/${code}`)).body);
@@ -407,13 +327,13 @@ Deno.test({
         "the disconnect in the log",
         () => /disconnected \(1009\)/.test(server.output()),
       );
-      const bigBinary = await RawClient.connect(server.origin, p1.url);
+      const bigBinary = await RawSocket.subject(server.origin, p1.url);
       clients.push(bigBinary);
       bigBinary.raw(new Uint8Array(1 << 20));
       assert.equal((await bigBinary.done).code, 1009);
 
       // ---- a flood: told once, then disconnected ----
-      const flooder = await RawClient.connect(server.origin, p1.url);
+      const flooder = await RawSocket.subject(server.origin, p1.url);
       clients.push(flooder);
       for (let i = 0; i < 20 * RATE && flooder.closed === null; i++) {
         flooder.send({ type: "ping", id: i });

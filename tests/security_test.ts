@@ -16,6 +16,7 @@ import assert from "node:assert/strict";
 import { adminFetch, spawnServer } from "./server_process.ts";
 import { delay, waitFor } from "./storage_helpers.ts";
 import { MAX_CONFIG_BYTES } from "../routes/session_api.ts";
+import { type CreatedSession, RawSocket, subjectToken } from "./raw_socket.ts";
 import {
   DEFAULT_SUBJECT_RATE_PER_S,
   floodThreshold,
@@ -26,57 +27,6 @@ import {
 
 const PASSWORD = "security-test";
 const CONFIG = await Deno.readTextFile(new URL("../configs/elo-cda-demo.yaml", import.meta.url));
-
-type Message = Record<string, unknown>;
-
-class Socket {
-  readonly got: Message[] = [];
-  closed: CloseEvent | null = null;
-  readonly #ws: WebSocket;
-  readonly done: Promise<CloseEvent>;
-  readonly opened: Promise<boolean>;
-
-  constructor(url: string) {
-    this.#ws = new WebSocket(url);
-    this.#ws.onmessage = (e) => {
-      // a frame holds one update, or several in order
-      const parsed = JSON.parse(e.data);
-      this.got.push(...(Array.isArray(parsed) ? parsed : [parsed]));
-    };
-    this.done = new Promise((resolve) => {
-      this.#ws.addEventListener("close", (e) => resolve(this.closed = e as CloseEvent));
-    });
-    this.opened = new Promise((resolve) => {
-      this.#ws.addEventListener("open", () => resolve(true));
-      this.#ws.addEventListener("close", () => resolve(false));
-    });
-  }
-
-  send(m: Message): void {
-    this.#ws.send(JSON.stringify(m));
-  }
-
-  last(type: string): Message | undefined {
-    return this.got.findLast((m) => m.type === type);
-  }
-
-  count(type: string): number {
-    return this.got.filter((m) => m.type === type).length;
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.#ws.close();
-    await this.done;
-  }
-}
-
-interface Created {
-  code: string;
-  participants: { label: string; url: string }[];
-}
-
-const tokenOf = (link: string) => link.split("/s/")[1];
 
 Deno.test({
   name: "security: seats, sessions, admin credentials, rate and size limits",
@@ -91,15 +41,15 @@ Deno.test({
       HOST: "127.0.0.1",
     });
     const ws = server.origin.replace(/^http/, "ws");
-    const sockets: Socket[] = [];
+    const sockets: RawSocket[] = [];
     const open = async (path: string) => {
-      const s = new Socket(`${ws}${path}`);
+      const s = new RawSocket(`${ws}${path}`);
       sockets.push(s);
       await s.opened;
       return s;
     };
     const subject = async (link: string) => {
-      const s = await open(`/ws/subject/${tokenOf(link)}`);
+      const s = await open(`/ws/subject/${subjectToken(link)}`);
       s.send({ type: "hello", last_seq: null });
       await waitFor("a snapshot", () => s.last("snapshot") !== undefined, 10_000);
       return s;
@@ -112,7 +62,7 @@ Deno.test({
           body: CONFIG,
         });
         assert.equal(r.status, 201, JSON.stringify(r.body));
-        const created = r.body as Created;
+        const created = r.body as CreatedSession;
         assert.equal(
           (await api(`/api/sessions/${created.code}/start`, { method: "POST" })).status,
           200,
@@ -133,7 +83,7 @@ Deno.test({
           market: 1,
           session: b.code,
           code: b.code,
-          token: tokenOf(b.participants[0].url),
+          token: subjectToken(b.participants[0].url),
         });
         a1.send({ type: "order", side: "B", price: 870_000, participant: 2, session: b.code });
         await waitFor(
@@ -164,7 +114,7 @@ Deno.test({
       });
 
       await t.step("wrong, altered and foreign tokens are refused with 4404", async () => {
-        const real = tokenOf(a.participants[0].url);
+        const real = subjectToken(a.participants[0].url);
         const flipped = real[0] === "A" ? `B${real.slice(1)}` : `A${real.slice(1)}`;
         for (
           const token of [
@@ -175,7 +125,7 @@ Deno.test({
             `${real}x`,
             a.code,
             b.code,
-            encodeURIComponent(`${real}/../${tokenOf(b.participants[0].url)}`),
+            encodeURIComponent(`${real}/../${subjectToken(b.participants[0].url)}`),
           ]
         ) {
           const s = await open(`/ws/subject/${token}`);
@@ -191,7 +141,7 @@ Deno.test({
       await t.step(
         "admin routes refuse missing and wrong credentials, leaking nothing",
         async () => {
-          const subjectToken = tokenOf(a.participants[0].url);
+          const bearer = subjectToken(a.participants[0].url);
           const bad: (string | null)[] = [
             null,
             "Bearer wrong",
@@ -200,7 +150,7 @@ Deno.test({
             `Basic ${btoa("admin:wrong")}`,
             `Basic ${btoa(`${PASSWORD}:`)}`,
             `Basic ${btoa(PASSWORD)}`,
-            `Bearer ${subjectToken}`,
+            `Bearer ${bearer}`,
             `Basic not-base64!`,
             "Bearer",
             PASSWORD,
@@ -306,10 +256,10 @@ Deno.test({
 
       await t.step("a link cannot multiply its rate by opening many sockets", async () => {
         const link = a.participants[1].url;
-        const extra: Socket[] = [];
+        const extra: RawSocket[] = [];
         // one socket of this link is open from the previous step
         for (let i = 1; i < MAX_SOCKETS_PER_LINK; i++) extra.push(await subject(link));
-        const refused = await open(`/ws/subject/${tokenOf(link)}`);
+        const refused = await open(`/ws/subject/${subjectToken(link)}`);
         const e = await refused.done;
         assert.equal(e.code, 4429, e.reason);
         assert.match(e.reason, /too many connections/);
