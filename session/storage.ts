@@ -20,7 +20,7 @@ import type { EventLog, LogEvent } from "../eventlog/log_event.ts";
 import { EventAppender } from "./event_appender.ts";
 import { SessionRegistry } from "./session_registry.ts";
 import { RoomRegistry } from "./room_registry.ts";
-import { lowerThreadPriority } from "./thread_priority.ts";
+import { lowerThreadPriority, newWorkerThreads, processThreads } from "./thread_priority.ts";
 
 export interface StorageOptions {
   dataDir: string;
@@ -101,6 +101,7 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
     // with Postgres the server reads it too; PGlite belongs to the worker alone
     db = await database(options);
   }
+  const threadsBefore = await processThreads();
   const worker = new Worker(new URL("../workers/persister_worker.ts", import.meta.url), {
     type: "module",
   });
@@ -114,7 +115,9 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
       if (m.type === "ready") {
         resolve(null);
         // the copy into the database may lag; the markets and sockets may not
-        lowerThreadPriority(m.thread, PERSISTER_NICE).then((why) => {
+        newWorkerThreads(threadsBefore).then((threads) =>
+          lowerThreadPriority(threads, PERSISTER_NICE)
+        ).then((why) => {
           if (why !== null) console.error(`persister: runs at normal priority (${why})`);
         });
       }

@@ -19,8 +19,7 @@
  * - `{ type: "stop" }`: finish the batches in hand, close the connections, close the worker.
  *
  * Worker → main thread:
- * - `{ type: "ready", consumer, thread }` once running (`thread`: the
- *   worker's thread id on Linux, so the server can lower its priority);
+ * - `{ type: "ready", consumer }` once running;
  * - `{ type: "error", message }` when init fails (the worker then closes);
  * - `{ type: "stats", stats }` in answer to `stats` (a {@link PersisterStats});
  * - `{ type: "stopped", stats }` as its last message.
@@ -61,7 +60,7 @@ export type ToPersisterWorker =
 
 export type FromPersisterWorker =
   | SourceCall
-  | { type: "ready"; consumer: string; thread: number | null }
+  | { type: "ready"; consumer: string }
   | { type: "error"; message: string }
   | { type: "stats"; stats: PersisterStats }
   | { type: "stopped"; stats: PersisterStats | null };
@@ -104,17 +103,7 @@ async function init(message: PersisterInit): Promise<void> {
     ...message.options,
   });
   persister.start();
-  scope.postMessage({ type: "ready", consumer, thread: await threadId() });
-}
-
-/** This thread's id: /proc/thread-self names it on Linux; null elsewhere. */
-async function threadId(): Promise<number | null> {
-  try {
-    const id = Number((await Deno.readLink("/proc/thread-self")).split("/").at(-1));
-    return Number.isInteger(id) ? id : null;
-  } catch {
-    return null;
-  }
+  scope.postMessage({ type: "ready", consumer });
 }
 
 async function shutdown(): Promise<void> {
