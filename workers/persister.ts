@@ -28,6 +28,13 @@ export interface PersisterOptions {
   batchSize?: number;
   /** How long a read waits for new entries (default 50 ms). */
   blockMs?: number;
+  /**
+   * Shortest time between the starts of reads while they come back less
+   * than full (default 0). A persister that reads after every append pays
+   * the database's cost per batch for a handful of events; waiting a little
+   * lets them gather, and costs that much lag.
+   */
+  minIntervalMs?: number;
   /** Pending entries idle this long are taken from a consumer presumed dead (default 30 s). */
   claimIdleMs?: number;
   /** Batches inserted concurrently (default 2). */
@@ -180,6 +187,7 @@ export class Persister {
     this.#o = {
       batchSize: options.batchSize ?? 4000,
       blockMs: options.blockMs ?? 50,
+      minIntervalMs: options.minIntervalMs ?? 0,
       claimIdleMs: options.claimIdleMs ?? 30_000,
       maxInFlight: Math.max(1, options.maxInFlight ?? 2),
       backoffMinMs: options.backoffMinMs ?? 100,
@@ -277,12 +285,20 @@ export class Persister {
   async #run(): Promise<void> {
     await this.#seekStored();
     let delay = this.#o.backoffMinMs;
+    let readAt = -Infinity;
+    let full = false;
     while (!this.#stopping) {
       if (this.#inFlight.size >= this.#o.maxInFlight) {
         await Promise.race(this.#inFlight);
         continue;
       }
       let entries: SourceEntry[];
+      const wait = readAt + this.#o.minIntervalMs - performance.now();
+      if (!full && wait > 0) {
+        await this.#sleep(wait);
+        if (this.#stopping) break;
+      }
+      readAt = performance.now();
       try {
         entries = (await this.#source.readGroup(this.group, this.consumer, {
           count: this.#o.batchSize,
@@ -298,6 +314,7 @@ export class Persister {
         delay = Math.min(delay * 2, this.#o.backoffMaxMs);
         continue;
       }
+      full = entries.length >= this.#o.batchSize;
       if (entries.length === 0) continue;
       let oldest = Infinity;
       for (const e of entries) oldest = Math.min(oldest, e.event.wallMs);

@@ -35,7 +35,13 @@ import { BridgedEventSource, type SourceCall, type SourceReply } from "./event_s
 
 export type PersisterTuning = Pick<
   PersisterOptions,
-  "batchSize" | "blockMs" | "claimIdleMs" | "maxInFlight" | "backoffMinMs" | "backoffMaxMs"
+  | "batchSize"
+  | "blockMs"
+  | "minIntervalMs"
+  | "claimIdleMs"
+  | "maxInFlight"
+  | "backoffMinMs"
+  | "backoffMaxMs"
 >;
 
 export interface PersisterInit {
