@@ -40,6 +40,7 @@ import { EventAppender } from "../session/event_appender.ts";
 import { SessionRegistry } from "../session/session_registry.ts";
 import type { SubjectSocket } from "../session/subject_channel.ts";
 import type { SubjectRequest } from "../protocol/subject_protocol.ts";
+import { type ServerProcess, spawnServer } from "../tests/server_process.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const PASSWORD = "load-bench";
@@ -165,13 +166,6 @@ function cpuBetween(samples: Sample[], from: number, to: number, pick: (s: Sampl
 
 // ---- the server ------------------------------------------------------------------------
 
-interface Server {
-  pid: number;
-  origin: string;
-  output(): string;
-  kill(): Promise<void>;
-}
-
 /** A redis-server of the bench's own on a spare port, nothing saved to disk. */
 async function startRedis(): Promise<{ url: string; pid: number; kill(): Promise<void> }> {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -204,78 +198,23 @@ async function startRedis(): Promise<{ url: string; pid: number; kill(): Promise
   };
 }
 
-async function spawnServer(
+function startServer(
   dataDir: string,
   ratePerSecond: number,
   redisUrl?: string,
   databaseUrl?: string,
-): Promise<Server> {
-  const child = new Deno.Command(Deno.execPath(), {
-    // LOAD_BENCH_V8_FLAGS / LOAD_BENCH_DENO_FLAGS profile the server
-    args: [
-      "run",
-      "-A",
-      ...(Deno.env.get("LOAD_BENCH_V8_FLAGS")
-        ? [`--v8-flags=${Deno.env.get("LOAD_BENCH_V8_FLAGS")}`]
-        : []),
-      // e.g. "--cpu-prof --cpu-prof-dir=prof": a profile Chrome's DevTools open
-      ...(Deno.env.get("LOAD_BENCH_DENO_FLAGS")?.split(" ").filter((f) => f !== "") ?? []),
-      "main.ts",
-    ],
-    cwd: ROOT,
-    clearEnv: true,
-    env: {
-      PATH: Deno.env.get("PATH") ?? "",
-      HOME: Deno.env.get("HOME") ?? "/tmp",
-      NO_COLOR: "1",
-      PORT: "0",
-      HOST: "127.0.0.1",
-      HFT_DATA_DIR: dataDir,
-      HFT_ADMIN_PASSWORD: PASSWORD,
-      HFT_SUBJECT_RATE_PER_S: String(ratePerSecond),
-      ...(redisUrl ? { REDIS_URL: redisUrl, EVENTLOG_PREFIX: `load-bench-${Deno.pid}:` } : {}),
-      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
-    },
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let text = "";
-  const pump = async (stream: ReadableStream<Uint8Array>) => {
-    const decoder = new TextDecoder();
-    for await (const chunk of stream) {
-      text += decoder.decode(chunk, { stream: true });
-      // keep the start and the end of a long log
-      if (text.length > 200_000) text = text.slice(0, 20_000) + "\n…\n" + text.slice(-100_000);
-    }
-  };
-  const done = Promise.all([pump(child.stdout), pump(child.stderr)]);
-  const deadline = Date.now() + 60_000;
-  let origin = "";
-  while (!origin) {
-    const m = /hft-lab listening on (http:\/\/[^\s/]+)\//.exec(text);
-    if (m) origin = m[1];
-    else if (Date.now() > deadline) {
-      child.kill("SIGKILL");
-      throw new Error(`the server did not start:\n${text}`);
-    } else await new Promise((r) => setTimeout(r, 25));
-  }
-  return {
-    pid: child.pid,
-    origin,
-    output: () => text,
-    async kill() {
-      try {
-        // a profiled server writes its profile when it shuts down
-        if (Deno.env.get("LOAD_BENCH_DENO_FLAGS")) {
-          child.kill("SIGTERM");
-          await Promise.race([child.status, new Promise((r) => setTimeout(r, 20_000))]);
-        }
-        child.kill("SIGKILL");
-      } catch { /* gone */ }
-      await child.status;
-      await done;
-    },
-  };
+): Promise<ServerProcess> {
+  const v8 = Deno.env.get("LOAD_BENCH_V8_FLAGS");
+  // e.g. "--cpu-prof --cpu-prof-dir=prof": a profile Chrome's DevTools open
+  const deno = Deno.env.get("LOAD_BENCH_DENO_FLAGS")?.split(" ").filter((f) => f !== "") ?? [];
+  return spawnServer({
+    HOST: "127.0.0.1",
+    HFT_DATA_DIR: dataDir,
+    HFT_ADMIN_PASSWORD: PASSWORD,
+    HFT_SUBJECT_RATE_PER_S: String(ratePerSecond),
+    ...(redisUrl ? { REDIS_URL: redisUrl, EVENTLOG_PREFIX: `load-bench-${Deno.pid}:` } : {}),
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+  }, { denoFlags: [...(v8 ? [`--v8-flags=${v8}`] : []), ...deno] });
 }
 
 async function api(origin: string, path: string, init: RequestInit = {}) {
@@ -432,7 +371,7 @@ async function main(): Promise<void> {
   const dataDir = await Deno.makeTempDir({ prefix: "hft-load-" });
   const redis = o.redis ? await startRedis() : null;
   const databaseUrl = Deno.env.get("DATABASE_URL") || undefined;
-  const server = await spawnServer(dataDir, serverLimit, redis?.url, databaseUrl);
+  const server = await startServer(dataDir, serverLimit, redis?.url, databaseUrl);
   const samples: Sample[] = [];
   let sampling = true;
   let generatorPids: number[] = [];
@@ -489,7 +428,8 @@ async function main(): Promise<void> {
   } finally {
     sampling = false;
     await sampler;
-    await server.kill();
+    // a profiled server writes its profile when it shuts down
+    await (Deno.env.get("LOAD_BENCH_DENO_FLAGS") ? server.stop() : server.kill());
     if (Deno.env.get("LOAD_BENCH_SERVER_LOG")) console.error(server.output());
     await redis?.kill();
     await Deno.remove(dataDir, { recursive: true }).catch(() => {});

@@ -10,6 +10,7 @@ const ROOT = new URL("../", import.meta.url).pathname;
 const LISTENING = /hft-lab listening on (http:\/\/[^\s/]+)\//;
 
 export interface ServerProcess {
+  pid: number;
   origin: string;
   output(): string;
   /** SIGKILL: no shutdown code runs, as when a machine or process dies. */
@@ -20,10 +21,11 @@ export interface ServerProcess {
 
 export async function spawnServer(
   env: Record<string, string>,
-  timeoutMs = 60_000,
+  options: { timeoutMs?: number; denoFlags?: readonly string[] } = {},
 ): Promise<ServerProcess> {
+  const timeoutMs = options.timeoutMs ?? 60_000;
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "main.ts"],
+    args: ["run", "-A", ...(options.denoFlags ?? []), "main.ts"],
     cwd: ROOT,
     clearEnv: true,
     env: {
@@ -39,7 +41,11 @@ export async function spawnServer(
   let text = "";
   const pump = async (stream: ReadableStream<Uint8Array>) => {
     const decoder = new TextDecoder();
-    for await (const chunk of stream) text += decoder.decode(chunk, { stream: true });
+    for await (const chunk of stream) {
+      text += decoder.decode(chunk, { stream: true });
+      // keep the start and the end of a long log
+      if (text.length > 200_000) text = text.slice(0, 20_000) + "\n…\n" + text.slice(-100_000);
+    }
   };
   const done = Promise.all([pump(child.stdout), pump(child.stderr)]);
   const deadline = Date.now() + timeoutMs;
@@ -59,7 +65,13 @@ export async function spawnServer(
     await child.status;
     await done;
   };
-  return { origin, output: () => text, kill: () => end("SIGKILL"), stop: () => end("SIGTERM") };
+  return {
+    pid: child.pid,
+    origin,
+    output: () => text,
+    kill: () => end("SIGKILL"),
+    stop: () => end("SIGTERM"),
+  };
 }
 
 /** A subject's socket, recording every update it receives. */
