@@ -8,7 +8,6 @@
 import assert from "node:assert/strict";
 import { MemoryEventLog } from "../eventlog/memory_event_log.ts";
 import { encodeEvent, type SourceEntry } from "../eventlog/event_source.ts";
-import type { LogEvent } from "../eventlog/log_event.ts";
 import {
   answerSourceCall,
   BridgedEventSource,
@@ -16,24 +15,7 @@ import {
   type SourceReply,
   unpackEntries,
 } from "../workers/event_source_bridge.ts";
-
-function awkward(stream: string, seq: number): LogEvent {
-  return {
-    stream,
-    seq,
-    wallMs: 1_767_225_600_123.4567,
-    round: seq % 2 ? null : 2147483647,
-    roundMs: seq % 2 ? null : 0.1 + 0.2,
-    kind: 'odd\t"kind"\\x',
-    data: {
-      text: 'tab\there, newline\nthere, backslash \\ quote " and \\n literally',
-      unicode: "Zoë 東京 \u{1F4C8} \u2028 \u2029",
-      numbers: [0, -1, 1.5, 1e-9, Number.MAX_SAFE_INTEGER],
-      nested: { list: [[], {}, [null]], t: true },
-      nothing: null,
-    },
-  };
-}
+import { awkward } from "./storage_helpers.ts";
 
 Deno.test("bridge: packed entries unpack to exactly what the log holds", () => {
   const entries: SourceEntry[] = [1, 2, 3].map((seq) => ({

@@ -10,7 +10,7 @@ import { encodeEvent } from "../eventlog/event_source.ts";
 import { type Database, isTransientError, openDatabase } from "../store/database.ts";
 import { EventStore } from "../store/event_store.ts";
 import { migrate, MIGRATIONS } from "../store/migrations.ts";
-import { freshDatabase, marketEvents, noPostgres } from "./storage_helpers.ts";
+import { awkward, freshDatabase, marketEvents, noPostgres } from "./storage_helpers.ts";
 
 interface Target {
   name: string;
@@ -51,27 +51,6 @@ const TARGETS: Target[] = [
     },
   },
 ];
-
-/** Values that test every column and the escaping of COPY and JSON. */
-function awkward(stream: string, seq: number): LogEvent {
-  return {
-    stream,
-    seq,
-    wallMs: 1_767_225_600_123.4567,
-    round: seq % 2 ? null : 2147483647,
-    roundMs: seq % 2 ? null : 0.1 + 0.2,
-    kind: "odd\tkind\\x",
-    data: {
-      text: 'tab\there, newline\nthere, backslash \\ quote " and \\n literally',
-      crlf: "a\r\nb",
-      unicode: "Zoë 東京 \u{1F4C8} \u2028",
-      numbers: [0, -1, 1.5, 1e-9, 123456789012, -2147483648, Number.MAX_SAFE_INTEGER],
-      nested: { deeper: { list: [[], {}, [null]], t: true, f: false } },
-      nothing: null,
-      empty: "",
-    },
-  };
-}
 
 function sorted(events: LogEvent[]): LogEvent[] {
   return [...events].sort((a, b) =>

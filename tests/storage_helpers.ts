@@ -217,6 +217,27 @@ export async function waitFor(
   }
 }
 
+/** Values that test every column and the escaping of COPY and JSON. */
+export function awkward(stream: string, seq: number): LogEvent {
+  return {
+    stream,
+    seq,
+    wallMs: 1_767_225_600_123.4567,
+    round: seq % 2 ? null : 2147483647,
+    roundMs: seq % 2 ? null : 0.1 + 0.2,
+    kind: "odd\tkind\\x",
+    data: {
+      text: 'tab\there, newline\nthere, backslash \\ quote " and \\n literally',
+      crlf: "a\r\nb",
+      unicode: "Zoë 東京 \u{1F4C8} \u2028",
+      numbers: [0, -1, 1.5, 1e-9, 123456789012, -2147483648, Number.MAX_SAFE_INTEGER],
+      nested: { deeper: { list: [[], {}, [null]], t: true, f: false } },
+      nothing: null,
+      empty: "",
+    },
+  };
+}
+
 /** `count` events of one stream from `fromSeq`, alternating kinds like a market's. */
 export function marketEvents(stream: string, fromSeq: number, count: number): LogEvent[] {
   const out: LogEvent[] = [];
