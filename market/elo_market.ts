@@ -798,6 +798,17 @@ export async function openEloMarket(
     });
   });
 
+  function seatMoney(i: number): SeatMoney {
+    const account = seats[i].account;
+    const speedCost = account.speedCost(clock.ms);
+    return {
+      cash: account.cash,
+      inventory: account.inventory,
+      pbd: account.netWorth(reference.value) - speedCost - account.initialCash,
+      speedCost,
+    };
+  }
+
   function book(): BookView {
     const snapshot = market.host.exchange.book.snapshot();
     const levels = (side: typeof snapshot.bids) =>
@@ -815,7 +826,6 @@ export async function openEloMarket(
     seatView(i) {
       const s = seats[i];
       const sliders = s.trader.sliders;
-      const speedCost = s.account.speedCost(clock.ms);
       return {
         role: s.trader.role,
         speed: s.trader.speed,
@@ -826,22 +836,10 @@ export async function openEloMarket(
         get orders() {
           return s.trader.activeOrders;
         },
-        cash: s.account.cash,
-        inventory: s.account.inventory,
-        pbd: s.account.netWorth(reference.value) - speedCost - s.account.initialCash,
-        speedCost,
+        ...seatMoney(i),
       };
     },
-    seatMoney(i) {
-      const account = seats[i].account;
-      const speedCost = account.speedCost(clock.ms);
-      return {
-        cash: account.cash,
-        inventory: account.inventory,
-        pbd: account.netWorth(reference.value) - speedCost - account.initialCash,
-        speedCost,
-      };
-    },
+    seatMoney,
     shownOrders: (i) => seats[i].trader.shownOrders,
     ordersCreated: (i) => seats[i].trader.ordersCreated,
     ordersCreatedSince: (i, n) => seats[i].trader.ordersCreatedSince(n),
