@@ -222,11 +222,17 @@ Deno.test({
       assert.equal(persister.stats().persisted, total);
       assert.equal(persister.stats().databaseDown, false);
       await assertExactlyOnce(db, trading.expected());
-      // Reported once when it began and once when it ended, not at every retry.
+      // Reported when it began and when it ended, not at every retry (about 35 of them). A
+      // shutting-down server may still take a connection after the first one broke: that flap
+      // is reported as its own short outage, so up to two pairs, and the long one among them.
       const about = messages.filter((m) => m.includes("database"));
-      assert.equal(about.length, 2, about.join("\n"));
-      assert.match(about[0], /failing/);
-      assert.match(about[1], /works again/);
+      const report = about.join("\n");
+      assert.ok(about.length === 2 || about.length === 4, report);
+      about.forEach((m, i) => assert.match(m, i % 2 === 0 ? /failing/ : /works again/, report));
+      const longest = Math.max(
+        ...about.map((m) => Number(/works again after ([\d.]+) s/.exec(m)?.[1] ?? 0)),
+      );
+      assert.ok(longest >= 25, report);
     } finally {
       if (stopped) await postgresCluster("start");
       await trading.stop();
