@@ -60,7 +60,7 @@ export async function sessionFromLog(
 /** The database, or an error that says which one could not be opened. */
 /** Its thread's nice value: below the server's thread whenever the two compete for a core. */
 const PERSISTER_NICE = 10;
-/** How often the persister reads while it keeps up: the database's lag behind the log, at most. */
+/** How often the embedded persister reads while it keeps up: PGlite's lag behind the log, at most. */
 const PERSISTER_READ_INTERVAL_MS = 100;
 
 async function database(options: StorageOptions): Promise<Database> {
@@ -137,9 +137,9 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
     dataDir: options.dataDir,
     consumer: options.redisUrl ? `${consumer}-worker` : consumer,
     prefix: options.redisPrefix,
-    // a read per append would make the database pay its cost per batch for a
-    // handful of events, in CPU the markets share
-    options: { minIntervalMs: PERSISTER_READ_INTERVAL_MS },
+    // beside the embedded log a read per append would make PGlite, in CPU the
+    // markets share, pay its cost per batch for a handful of events
+    options: options.redisUrl ? {} : { minIntervalMs: PERSISTER_READ_INTERVAL_MS },
   };
   worker.postMessage(init);
   if (!options.redisUrl) {
