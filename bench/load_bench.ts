@@ -1,6 +1,6 @@
 /**
  * `deno task bench:load [--subjects 200] [--markets 20] [--rate 20000]
- *  [--duration 10] [--generators 2] [--no-baseline] [--redis]`
+ *  [--duration 10] [--generators 2] [--no-baseline] [--no-floor] [--redis]`
  *  (DATABASE_URL in the environment: the server persists to that PostgreSQL)
  *
  * Load: bot subjects (bots/) against one server process (`deno run main.ts`,
@@ -24,6 +24,11 @@
  * discard them): no WebSockets, no request parsing, no persister. The ratio
  * is the server's CPU per order over the baseline's.
  *
+ * Floor, for context too: the same bots at the same rate against a server
+ * that only acknowledges each order (bench/ack_floor.ts), in this process.
+ * Its latency is what the sockets, the bots and the machine cost alone: no
+ * server can answer these bots faster here.
+ *
  * Profiling: LOAD_BENCH_DENO_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=prof")
  * and LOAD_BENCH_V8_FLAGS are passed to the server; LOAD_BENCH_SERVER_LOG=1
  * prints its output at the end.
@@ -41,6 +46,7 @@ import { SessionRegistry } from "../session/session_registry.ts";
 import type { SubjectSocket } from "../session/subject_channel.ts";
 import type { SubjectRequest } from "../protocol/subject_protocol.ts";
 import { type ServerProcess, spawnServer } from "../tests/server_process.ts";
+import { startAckFloor } from "./ack_floor.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const PASSWORD = "load-bench";
@@ -59,6 +65,8 @@ export interface Options {
   durationS: number;
   generators: number;
   baseline: boolean;
+  /** Also run the same bots against the acknowledging floor server (bench/ack_floor.ts). */
+  floor: boolean;
   /** Keep the event log in a private redis-server (the persister then runs in a Worker). */
   redis: boolean;
 }
@@ -74,6 +82,7 @@ function parseOptions(args: string[]): Options {
       duration: { type: "string", default: "10" },
       generators: { type: "string", default: "2" },
       "no-baseline": { type: "boolean", default: false },
+      "no-floor": { type: "boolean", default: false },
       redis: { type: "boolean", default: false },
     },
   });
@@ -91,6 +100,7 @@ function parseOptions(args: string[]): Options {
     durationS: int("duration", values.duration, 1, 600),
     generators: int("generators", values.generators, 1, 16),
     baseline: !values["no-baseline"],
+    floor: !values["no-floor"],
     redis: values.redis,
   };
   if (o.subjects % o.markets !== 0 || o.subjects / o.markets > 26) {
@@ -361,6 +371,69 @@ export async function baseline(o: Options, orders: number): Promise<Baseline> {
   }
 }
 
+// ---- the floor ---------------------------------------------------------------------------
+
+interface Floor {
+  ordersPerS: number;
+  latency: LatencyHistogram;
+  lost: number;
+  /** This process's CPU (the floor server), and each generator's, over the trading window. */
+  serverCpu: { seconds: number; wallS: number };
+  generatorCpu: { seconds: number; wallS: number }[];
+}
+
+/** The same bots, rate and duration against a server that only acknowledges. */
+async function floorRun(o: Options): Promise<Floor> {
+  const floor = startAckFloor(o.subjects, o.durationS * 1000 + 60_000);
+  const samples: Sample[] = [];
+  let sampling = true;
+  let pids: number[] = [];
+  const sampler = (async () => {
+    while (sampling) {
+      try {
+        samples.push({
+          at: Date.now(),
+          server: await cpuSeconds(Deno.pid),
+          serverMain: await cpuSeconds(Deno.pid, Deno.pid),
+          redis: 0,
+          generators: await Promise.all(pids.map((p) => cpuSeconds(p).catch(() => NaN))),
+          rssKb: 0,
+        });
+      } catch { /* a generator is gone */ }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  })();
+  try {
+    const share = Math.ceil(floor.sockets.length / o.generators);
+    const gens = Array.from({ length: o.generators }, (_, g) =>
+      startGenerator({
+        sockets: floor.sockets.slice(g * share, (g + 1) * share),
+        rate: o.rate / o.subjects,
+        durationS: o.durationS,
+        seed: 1000 + g,
+        maxInFlight: MAX_IN_FLIGHT,
+      }));
+    pids = gens.map((g) => g.pid);
+    const results = await Promise.all(gens.map((g) => g.result));
+    const latency = new LatencyHistogram();
+    for (const r of results) latency.merge(r.histogram);
+    const from = Math.max(...results.map((r) => r.tradingFrom ?? NaN));
+    const to = Math.min(...results.map((r) => r.tradingTo ?? NaN));
+    const orders = results.reduce((a, r) => a + r.report.orders, 0);
+    return {
+      ordersPerS: orders / ((to - from) / 1000),
+      latency,
+      lost: results.reduce((a, r) => a + r.report.lost, 0),
+      serverCpu: cpuBetween(samples, from, to, (s) => s.server),
+      generatorCpu: pids.map((_, g) => cpuBetween(samples, from, to, (s) => s.generators[g])),
+    };
+  } finally {
+    sampling = false;
+    await sampler;
+    await floor.close();
+  }
+}
+
 // ---- the run -----------------------------------------------------------------------------
 
 async function main(): Promise<void> {
@@ -455,6 +528,7 @@ async function main(): Promise<void> {
   const peakRssKb = Math.max(hwmKb, ...samples.map((s) => s.rssKb));
   const serverUsPerOrder = (serverCpu.seconds / (ordersPerS * serverCpu.wallS)) * 1e6;
   const base = o.baseline ? await baseline(o, Math.min(100_000, Math.max(20_000, orders))) : null;
+  const floor = o.floor ? await floorRun(o) : null;
 
   const pct = (c: { seconds: number; wallS: number }) =>
     c.wallS > 0 ? `${Math.round((c.seconds / c.wallS) * 100)} %` : "n/a";
@@ -527,6 +601,26 @@ async function main(): Promise<void> {
         "server / baseline",
         `${(serverUsPerOrder / base.cpuUsPerOrder).toFixed(1)}× the CPU per order; ` +
         `${(ordersPerS / base.ordersPerS * 100).toFixed(0)} % of its throughput`,
+      ],
+    );
+  }
+  if (floor) {
+    rows.push(
+      [
+        "floor: bots against an ack-only server",
+        `${floor.ordersPerS.toFixed(0)} orders/s, order → ack p50 / p99 / p99.9 ` +
+        `${roundMs(floor.latency.percentile(50))} / ${roundMs(floor.latency.percentile(99))} / ` +
+        `${roundMs(floor.latency.percentile(99.9))} ms, lost ${floor.lost}`,
+      ],
+      [
+        "floor CPU",
+        `server ${pct(floor.serverCpu)}, generators ${floor.generatorCpu.map(pct).join(" + ")}`,
+      ],
+      [
+        "server / floor",
+        `ack p99 ${
+          (latency.percentile(99) / Math.max(floor.latency.percentile(99), 1e-3)).toFixed(1)
+        }×`,
       ],
     );
   }
