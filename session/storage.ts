@@ -92,7 +92,11 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
     configDir: options.configDir,
   });
   const rooms = new RoomRegistry(appender);
-  const consumer = `${hostname()}-${Deno.pid}`;
+  // One name per host that outlives the process: a restarted server's
+  // persister takes back at once the batch its predecessor had read but not
+  // stored when it died, instead of leaving it to be claimed after
+  // claimIdleMs by some other consumer (a hole in the database meanwhile).
+  const consumer = `${hostname()}-server`;
 
   // the database: read by exports of sessions the log no longer holds
   let db: Database | null = null;
@@ -135,7 +139,7 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
     redisUrl: options.redisUrl,
     databaseUrl: options.databaseUrl,
     dataDir: options.dataDir,
-    consumer: options.redisUrl ? `${consumer}-worker` : consumer,
+    consumer,
     prefix: options.redisPrefix,
     // beside the embedded log a read per append would make PGlite, in CPU the
     // markets share, pay its cost per batch for a handful of events

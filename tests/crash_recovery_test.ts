@@ -159,6 +159,15 @@ Deno.test({
         const h = await health();
         return h.events_held === 0 && h.persister_lag_ms === 0 && h.persisted > 0;
       }, 20_000);
+      // the restarted server's persister came back under its predecessor's
+      // name, so whatever that one had read and not stored was its own to take
+      const consumers = await new Deno.Command("redis-cli", {
+        args: ["-u", REDIS_URL, "XINFO", "CONSUMERS", `${redis.prefix}${code}`, "persisters"],
+        stdout: "piped",
+      }).output();
+      const names = new TextDecoder().decode(consumers.stdout).split("\n")
+        .filter((line, i, all) => all[i - 1]?.trim() === "name").map((line) => line.trim());
+      assert.deepEqual(names, [`${Deno.hostname()}-server`]);
       await delay(300);
       const rows = await sqlOnce<{ stream: string; n: string; max: string; distinct: string }>(
         db.url,
