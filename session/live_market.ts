@@ -89,8 +89,9 @@ export class LiveMarket {
   /** Per seat: [round_ms, pbd] steps. */
   readonly #profit: [number, number][][];
   readonly #sensitivities: [number, number, number, number, number, number][][];
-  #lastPbd: number[];
-  #lastWalletAt: number[];
+  /** Per seat: the wallet its screen last heard of (null: none yet). */
+  readonly #lastWallet: (Wallet | null)[];
+  readonly #lastWalletAt: number[];
   /** Per seat: how many of its orders its screen has been told of. */
   readonly #listed: number[];
 
@@ -101,7 +102,7 @@ export class LiveMarket {
     const n = options.participants.length;
     this.#profit = Array.from({ length: n }, () => []);
     this.#sensitivities = Array.from({ length: n }, () => []);
-    this.#lastPbd = Array.from({ length: n }, () => NaN);
+    this.#lastWallet = Array.from({ length: n }, () => null);
     this.#lastWalletAt = Array.from({ length: n }, () => -Infinity);
     this.#listed = Array.from({ length: n }, () => 0);
   }
@@ -466,7 +467,7 @@ export class LiveMarket {
       this.#listed[i] = this.#elo.ordersCreated(i);
       const w = this.wallet(i + 1);
       this.#profit[i] = [[now, w.pbd]];
-      this.#lastPbd[i] = w.pbd;
+      this.#lastWallet[i] = w;
       this.#noteStrategy(i + 1, now);
     });
   }
@@ -572,12 +573,14 @@ export class LiveMarket {
         }
       }
       // PBD moves with fills and the reference price, and with speed on
-      // every ms: that drift is sent at most every WALLET_DRIFT_MS
+      // every ms: that drift is sent at most every WALLET_DRIFT_MS. A wallet
+      // the screen already shows is not sent again: a new order changes the
+      // seat but rarely its money, and under load that was one update in four
       const wallet = this.wallet(seat, view);
-      const drifted = wallet.pbd !== this.#lastPbd[i] &&
-        at - this.#lastWalletAt[i] >= WALLET_DRIFT_MS;
-      if (changed || c.statistics || drifted) {
-        this.#lastPbd[i] = wallet.pbd;
+      const last = this.#lastWallet[i];
+      const drifted = wallet.pbd !== last?.pbd && at - this.#lastWalletAt[i] >= WALLET_DRIFT_MS;
+      if ((changed || c.statistics || drifted) && !sameWallet(wallet, last)) {
+        this.#lastWallet[i] = wallet;
         this.#lastWalletAt[i] = at;
         this.#profit[i].push([at, wallet.pbd]);
         send(seat, { type: "wallet", round_ms: at, wallet });
@@ -589,4 +592,10 @@ export class LiveMarket {
       for (const [p, u] of out) this.options.publish(p, u);
     });
   }
+}
+
+function sameWallet(a: Wallet, b: Wallet | null): boolean {
+  return b !== null && a.cash === b.cash && a.inventory === b.inventory && a.pbd === b.pbd &&
+    a.speed_cost === b.speed_cost && a.reference_price === b.reference_price &&
+    a.signed_volume === b.signed_volume;
 }
