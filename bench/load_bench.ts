@@ -165,6 +165,43 @@ interface Sample {
   rssKb: number;
 }
 
+/**
+ * Reads, every 200 ms until stopped, the CPU of a server (all its threads and
+ * its main thread), of redis-server, and of the generators `generators()`
+ * names at that moment, and with `rss` the server's resident memory.
+ */
+function startSampler(
+  serverPid: number,
+  redisPid: number | null,
+  generators: () => number[],
+  rss: boolean,
+) {
+  const samples: Sample[] = [];
+  let sampling = true;
+  const done = (async () => {
+    while (sampling) {
+      try {
+        samples.push({
+          at: Date.now(),
+          server: await cpuSeconds(serverPid),
+          serverMain: await cpuSeconds(serverPid, serverPid),
+          redis: redisPid === null ? 0 : await cpuSeconds(redisPid),
+          generators: await Promise.all(generators().map((p) => cpuSeconds(p).catch(() => NaN))),
+          rssKb: rss ? await statusKb(serverPid, "VmRSS") : 0,
+        });
+      } catch { /* the process is gone */ }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  })();
+  return {
+    samples,
+    async stop() {
+      sampling = false;
+      await done;
+    },
+  };
+}
+
 /** CPU seconds used between two epoch times, from the samples nearest inside them. */
 function cpuBetween(samples: Sample[], from: number, to: number, pick: (s: Sample) => number) {
   const inside = samples.filter((s) => s.at >= from && s.at <= to);
@@ -385,24 +422,8 @@ interface Floor {
 /** The same bots, rate and duration against a server that only acknowledges. */
 async function floorRun(o: Options): Promise<Floor> {
   const floor = startAckFloor(o.subjects, o.durationS * 1000 + 60_000);
-  const samples: Sample[] = [];
-  let sampling = true;
   let pids: number[] = [];
-  const sampler = (async () => {
-    while (sampling) {
-      try {
-        samples.push({
-          at: Date.now(),
-          server: await cpuSeconds(Deno.pid),
-          serverMain: await cpuSeconds(Deno.pid, Deno.pid),
-          redis: 0,
-          generators: await Promise.all(pids.map((p) => cpuSeconds(p).catch(() => NaN))),
-          rssKb: 0,
-        });
-      } catch { /* a generator is gone */ }
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  })();
+  const sampler = startSampler(Deno.pid, null, () => pids, false);
   try {
     const share = Math.ceil(floor.sockets.length / o.generators);
     const gens = Array.from({ length: o.generators }, (_, g) =>
@@ -424,12 +445,13 @@ async function floorRun(o: Options): Promise<Floor> {
       ordersPerS: orders / ((to - from) / 1000),
       latency,
       lost: results.reduce((a, r) => a + r.report.lost, 0),
-      serverCpu: cpuBetween(samples, from, to, (s) => s.server),
-      generatorCpu: pids.map((_, g) => cpuBetween(samples, from, to, (s) => s.generators[g])),
+      serverCpu: cpuBetween(sampler.samples, from, to, (s) => s.server),
+      generatorCpu: pids.map((_, g) =>
+        cpuBetween(sampler.samples, from, to, (s) => s.generators[g])
+      ),
     };
   } finally {
-    sampling = false;
-    await sampler;
+    await sampler.stop();
     await floor.close();
   }
 }
@@ -445,24 +467,9 @@ async function main(): Promise<void> {
   const redis = o.redis ? await startRedis() : null;
   const databaseUrl = Deno.env.get("DATABASE_URL") || undefined;
   const server = await startServer(dataDir, serverLimit, redis?.url, databaseUrl);
-  const samples: Sample[] = [];
-  let sampling = true;
   let generatorPids: number[] = [];
-  const sampler = (async () => {
-    while (sampling) {
-      try {
-        samples.push({
-          at: Date.now(),
-          server: await cpuSeconds(server.pid),
-          serverMain: await cpuSeconds(server.pid, server.pid),
-          redis: redis ? await cpuSeconds(redis.pid) : 0,
-          generators: await Promise.all(generatorPids.map((p) => cpuSeconds(p).catch(() => NaN))),
-          rssKb: await statusKb(server.pid, "VmRSS"),
-        });
-      } catch { /* the process is gone */ }
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  })();
+  const sampler = startSampler(server.pid, redis?.pid ?? null, () => generatorPids, true);
+  const samples = sampler.samples;
   let results: GeneratorResult[] = [];
   let hwmKb = 0;
   let idleRssKb = 0;
@@ -499,8 +506,7 @@ async function main(): Promise<void> {
     results = await Promise.all(gens.map((g) => g.result));
     hwmKb = await statusKb(server.pid, "VmHWM");
   } finally {
-    sampling = false;
-    await sampler;
+    await sampler.stop();
     // a profiled server writes its profile when it shuts down
     await (Deno.env.get("LOAD_BENCH_DENO_FLAGS") ? server.stop() : server.kill());
     if (Deno.env.get("LOAD_BENCH_SERVER_LOG")) console.error(server.output());
