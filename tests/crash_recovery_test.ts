@@ -166,7 +166,7 @@ Deno.test({
         stdout: "piped",
       }).output();
       const names = new TextDecoder().decode(consumers.stdout).split("\n")
-        .filter((line, i, all) => all[i - 1]?.trim() === "name").map((line) => line.trim());
+        .filter((_line, i, all) => all[i - 1]?.trim() === "name").map((line) => line.trim());
       assert.deepEqual(names, [`${Deno.hostname()}-server`]);
       await delay(300);
       const rows = await sqlOnce<{ stream: string; n: string; max: string; distinct: string }>(
