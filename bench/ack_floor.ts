@@ -1,7 +1,7 @@
 /**
  * The load bench's floor: a server that speaks just enough of the subjects'
  * protocol for the bots to trade (a snapshot on a running round's trading
- * page, `pong`, `strategy`) and answers each order at once with the
+ * page with the manual role, `pong`) and answers each order at once with the
  * `orders` update that acknowledges it: no market, no event log, no
  * database, no other screens. The same bots against it, on the same
  * machine, measure what the sockets, the bots and the machine alone cost;
@@ -18,14 +18,11 @@ import type { UpdateBody } from "../session/subject_channel.ts";
 export interface AckFloor {
   /** One WebSocket URL per seat, as `socketUrl` makes for the real server. */
   sockets: { label: string; url: string }[];
-  /** Orders acknowledged so far. */
-  readonly acknowledged: number;
   close(): Promise<void>;
 }
 
 /** Starts the floor server on a free loopback port with `seats` links. */
 export function startAckFloor(seats: number, durationMs: number): AckFloor {
-  let acknowledged = 0;
   const startedAt = performance.now();
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },
@@ -110,7 +107,6 @@ export function startAckFloor(seats: number, durationMs: number): AckFloor {
           case "order": {
             const token = `${label}-${++next}`;
             resting[r.side] = { token, side: r.side, price: r.price, state: "pending" };
-            acknowledged++;
             send({
               type: "orders",
               round_ms: roundMs(),
@@ -132,9 +128,6 @@ export function startAckFloor(seats: number, durationMs: number): AckFloor {
       label: `S${i + 1}`,
       url: `ws://127.0.0.1:${port}/ws/subject/s${i + 1}`,
     })),
-    get acknowledged() {
-      return acknowledged;
-    },
     close: () => server.shutdown(),
   };
 }

@@ -343,6 +343,19 @@ export function startGenerator(spec: GeneratorSpec) {
   return { pid: child.pid, result };
 }
 
+/** The bots split over `--generators` processes, each at the bench's rate per bot. */
+function startGenerators(o: Options, sockets: { label: string; url: string }[]) {
+  const share = Math.ceil(sockets.length / o.generators);
+  return Array.from({ length: o.generators }, (_, g) =>
+    startGenerator({
+      sockets: sockets.slice(g * share, (g + 1) * share),
+      rate: o.rate / o.subjects,
+      durationS: o.durationS,
+      seed: 1000 + g,
+      maxInFlight: MAX_IN_FLIGHT,
+    }));
+}
+
 // ---- the baseline ------------------------------------------------------------------------
 
 interface Baseline {
@@ -425,15 +438,7 @@ async function floorRun(o: Options): Promise<Floor> {
   let pids: number[] = [];
   const sampler = startSampler(Deno.pid, null, () => pids, false);
   try {
-    const share = Math.ceil(floor.sockets.length / o.generators);
-    const gens = Array.from({ length: o.generators }, (_, g) =>
-      startGenerator({
-        sockets: floor.sockets.slice(g * share, (g + 1) * share),
-        rate: o.rate / o.subjects,
-        durationS: o.durationS,
-        seed: 1000 + g,
-        maxInFlight: MAX_IN_FLIGHT,
-      }));
+    const gens = startGenerators(o, floor.sockets);
     pids = gens.map((g) => g.pid);
     const results = await Promise.all(gens.map((g) => g.result));
     const latency = new LatencyHistogram();
@@ -482,15 +487,7 @@ async function main(): Promise<void> {
     idleRssKb = await statusKb(server.pid, "VmRSS");
     const sockets = (created.participants as { label: string; url: string }[])
       .map((p) => ({ label: p.label, url: socketUrl(server.origin, p.url) }));
-    const share = Math.ceil(sockets.length / o.generators);
-    const gens = Array.from({ length: o.generators }, (_, g) =>
-      startGenerator({
-        sockets: sockets.slice(g * share, (g + 1) * share),
-        rate: perBot,
-        durationS: o.durationS,
-        seed: 1000 + g,
-        maxInFlight: MAX_IN_FLIGHT,
-      }));
+    const gens = startGenerators(o, sockets);
     generatorPids = gens.map((g) => g.pid);
     // everyone connected first, so the round starts for all at once
     const deadline = Date.now() + 60_000;
