@@ -14,6 +14,7 @@ import {
   noPostgres,
   noRedis,
   REDIS_URL,
+  redisCommand,
   redisPrefix,
   sqlOnce,
   waitFor,
@@ -161,12 +162,14 @@ Deno.test({
       }, 20_000);
       // the restarted server's persister came back under its predecessor's
       // name, so whatever that one had read and not stored was its own to take
-      const consumers = await new Deno.Command("redis-cli", {
-        args: ["-u", REDIS_URL, "XINFO", "CONSUMERS", `${redis.prefix}${code}`, "persisters"],
-        stdout: "piped",
-      }).output();
-      const names = new TextDecoder().decode(consumers.stdout).split("\n")
-        .filter((_line, i, all) => all[i - 1]?.trim() === "name").map((line) => line.trim());
+      // RESP 2: one flat [field, value, …] list per consumer
+      const consumers = await redisCommand([
+        "XINFO",
+        "CONSUMERS",
+        `${redis.prefix}${code}`,
+        "persisters",
+      ]) as string[][];
+      const names = consumers.map((c) => c[c.indexOf("name") + 1]);
       assert.deepEqual(names, [`${Deno.hostname()}-server`]);
       await delay(300);
       const rows = await sqlOnce<{ stream: string; n: string; max: string; distinct: string }>(

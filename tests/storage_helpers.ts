@@ -82,6 +82,18 @@ export function redisPrefix(): { prefix: string; cleanup(): Promise<void> } {
   };
 }
 
+/** One command on the test Redis, over a connection of its own (RESP 2 replies). */
+export async function redisCommand(args: string[]): Promise<unknown> {
+  const client = createClient({ url: REDIS_URL, RESP: 2 });
+  client.on("error", () => {});
+  await client.connect();
+  try {
+    return await client.sendCommand(args);
+  } finally {
+    await client.close();
+  }
+}
+
 /** A port nothing listens on right now. */
 export function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
