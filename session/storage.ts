@@ -62,6 +62,13 @@ export async function sessionFromLog(
 const PERSISTER_NICE = 10;
 /** How often the embedded persister reads while it keeps up: PGlite's lag behind the log, at most. */
 const PERSISTER_READ_INTERVAL_MS = 100;
+/**
+ * The share of a core PGlite's inserts may take: at most a quarter, so a
+ * burst of orders lags the database copy (it catches up afterwards, and the
+ * journal holds everything meanwhile) rather than the subjects' screens. A
+ * lab's usual load, a few hundred orders a second, is far below it.
+ */
+const PERSISTER_BUSY_SHARE = 0.25;
 
 async function database(options: StorageOptions): Promise<Database> {
   try {
@@ -143,7 +150,9 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
     prefix: options.redisPrefix,
     // beside the embedded log a read per append would make PGlite, in CPU the
     // markets share, pay its cost per batch for a handful of events
-    options: options.redisUrl ? {} : { minIntervalMs: PERSISTER_READ_INTERVAL_MS },
+    options: options.redisUrl
+      ? {}
+      : { minIntervalMs: PERSISTER_READ_INTERVAL_MS, maxBusyShare: PERSISTER_BUSY_SHARE },
   };
   worker.postMessage(init);
   if (!options.redisUrl) {

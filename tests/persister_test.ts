@@ -306,3 +306,46 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "persister: maxBusyShare spaces the batches so the inserts keep to that share of a core",
+  ...noSanitize,
+  async fn() {
+    const log = await MemoryEventLog.open();
+    await appendMany(log, ["B1/m1"], 40, 40);
+    const starts: number[] = [];
+    // a database whose every batch takes 30 ms
+    const store = {
+      db: { location: "a test double" },
+      storedPrefix: () => Promise.resolve(0),
+      async insertEvents(events: readonly unknown[]) {
+        starts.push(performance.now());
+        await new Promise((r) => setTimeout(r, 30));
+        return events.length;
+      },
+    } as unknown as EventStore;
+    const persister = new Persister({
+      source: log,
+      store,
+      consumer: "capped",
+      batchSize: 10,
+      maxInFlight: 1,
+      maxBusyShare: 0.25,
+      log: quiet,
+    });
+    persister.start();
+    await waitFor("four batches", () => persister.stats().handled >= 40, 10_000);
+    await persister.stop();
+    await log.close();
+    assert.equal(starts.length, 4);
+    // 30 ms of work at a quarter share: a batch begins 120 ms after the last began
+    for (let i = 1; i < starts.length; i++) {
+      const gap = starts[i] - starts[i - 1];
+      assert.ok(gap >= 115, `batch ${i + 1} began ${gap.toFixed(1)} ms after batch ${i}`);
+    }
+    assert.throws(
+      () => new Persister({ source: log, store, consumer: "x", maxBusyShare: 0 }),
+      /maxBusyShare must be in \(0, 1\], got 0/,
+    );
+  },
+});

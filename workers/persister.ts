@@ -35,6 +35,15 @@ export interface PersisterOptions {
    * lets them gather, and costs that much lag.
    */
   minIntervalMs?: number;
+  /**
+   * The share of one core the inserts may take over time, in (0, 1]
+   * (default 1: no limit). After a batch that took t ms the next read waits
+   * until t / share has passed since the batch began. For a database in
+   * this process's own threads (PGlite), whose inserts compete with the
+   * markets for CPU: under a burst the copy lags and catches up afterwards,
+   * instead of taking a core from the subjects' screens.
+   */
+  maxBusyShare?: number;
   /** Pending entries idle this long are taken from a consumer presumed dead (default 30 s). */
   claimIdleMs?: number;
   /** Batches inserted concurrently (default 2). */
@@ -151,6 +160,14 @@ class Outage {
   }
 }
 
+function busyShare(share: number | undefined): number {
+  if (share === undefined) return 1;
+  if (!(share > 0 && share <= 1)) {
+    throw new RangeError(`maxBusyShare must be in (0, 1], got ${share}`);
+  }
+  return share;
+}
+
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
@@ -178,6 +195,8 @@ export class Persister {
   #lastBatchSize = 0;
   #lastCommitMs = 0;
   #lastError: string | null = null;
+  /** performance.now() before which no batch is read, so the inserts keep to maxBusyShare. */
+  #restUntil = 0;
 
   constructor(options: PersisterOptions) {
     this.consumer = options.consumer;
@@ -188,6 +207,7 @@ export class Persister {
       batchSize: options.batchSize ?? 4000,
       blockMs: options.blockMs ?? 50,
       minIntervalMs: options.minIntervalMs ?? 0,
+      maxBusyShare: busyShare(options.maxBusyShare),
       claimIdleMs: options.claimIdleMs ?? 30_000,
       maxInFlight: Math.max(1, options.maxInFlight ?? 2),
       backoffMinMs: options.backoffMinMs ?? 100,
@@ -293,8 +313,9 @@ export class Persister {
         continue;
       }
       let entries: SourceEntry[];
-      const wait = readAt + this.#o.minIntervalMs - performance.now();
-      if (!full && wait > 0) {
+      const now = performance.now();
+      const wait = Math.max(full ? 0 : readAt + this.#o.minIntervalMs - now, this.#restUntil - now);
+      if (wait > 0) {
         await this.#sleep(wait);
         if (this.#stopping) break;
       }
@@ -329,8 +350,14 @@ export class Persister {
   }
 
   async #persist(entries: SourceEntry[]): Promise<void> {
+    const began = performance.now();
     try {
       await this.#persistBatch(entries);
+      const share = this.#o.maxBusyShare;
+      if (share < 1) {
+        const took = performance.now() - began;
+        this.#restUntil = Math.max(this.#restUntil, began + took / share);
+      }
     } catch (e) {
       // Not expected; the batch stays pending in the log and is delivered again.
       this.#lastError = errorText(e);

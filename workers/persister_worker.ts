@@ -38,6 +38,7 @@ export type PersisterTuning = Pick<
   | "batchSize"
   | "blockMs"
   | "minIntervalMs"
+  | "maxBusyShare"
   | "claimIdleMs"
   | "maxInFlight"
   | "backoffMinMs"
