@@ -305,6 +305,8 @@ export async function openEloMarket(
       sendAll(i, guarded(s, () => s.trader.onReply(m)));
       if (m.type === "A" || m.type === "U" || m.type === "C" || m.type === "E") {
         changes.seats.add(i);
+        // the depth screens draw moved, whether or not the best did
+        changes.book = true;
         if (sink) {
           orderReply(i + 1, s.participant, m);
           traderRecord(i, m.type, m.type === "E" ? m : undefined);
@@ -316,6 +318,7 @@ export async function openEloMarket(
   const investorRoute = market.route(input.investorLatencyMs);
   investorRoute.venue.subscribe((m) => {
     if (m.type === "E") onExecution(INVESTOR, m);
+    if (m.type === "A" || m.type === "C" || m.type === "E") changes.book = true;
     if (sink && (m.type === "A" || m.type === "C" || m.type === "E")) orderReply(0, null, m);
   });
   const feedRoute = market.route(0);

@@ -40,6 +40,14 @@ const MIN_STEP_MS = 5;
 const CLOCK_MARK_MS = 1000;
 /** Speed cost grows every ms; screens hear of that drift this often. */
 const WALLET_DRIFT_MS = 250;
+/**
+ * A market's book goes to its screens at most this often (a trailing
+ * update carries the last change). A screen redraws at 60 Hz, so nobody
+ * sees the difference; under load a busy market changed its book with
+ * nearly every order, and sending each change to every seat was most of
+ * what the server wrote. Acknowledgements, fills and wallets are not held.
+ */
+export const BOOK_MIN_MS = 20;
 /** Trades kept for screens and the monitor. */
 const RECENT_TRADES = 50;
 
@@ -82,6 +90,9 @@ export class LiveMarket {
   #settling = false;
   /** When the step timer fires (performance.now()). */
   #timerAt = Infinity;
+  /** Set while the book has just been sent: a change meanwhile waits for it. */
+  #bookCooldown: ReturnType<typeof setTimeout> | undefined;
+  #bookWaiting = false;
   #muted = false;
   #pausedFor: string | null = null;
   #clockMarkedAt = 0;
@@ -247,7 +258,7 @@ export class LiveMarket {
     this.#state = "paused";
     this.#input("pause", { reason }, this.#elo.now);
     this.#clearTimer();
-    this.#publishChanges();
+    this.#publishChanges(true);
   }
 
   /** Ends the round now (`admin`) or at its length (`time`), settling every seat. */
@@ -262,7 +273,8 @@ export class LiveMarket {
     this.clock.pause();
     this.#state = "ended";
     this.#elo.finish(at);
-    this.#publishChanges();
+    this.#publishChanges(true);
+    this.#clearBookCooldown();
     this.#elo.close();
     this.options.onEnd(this);
   }
@@ -369,6 +381,32 @@ export class LiveMarket {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
   }
+
+  #clearBookCooldown(): void {
+    if (this.#bookCooldown !== undefined) clearTimeout(this.#bookCooldown);
+    this.#bookCooldown = undefined;
+  }
+
+  /** Whether the book goes out now; otherwise it goes when the cooldown ends. */
+  #bookDue(changed: boolean, now: boolean): boolean {
+    if (changed) this.#bookWaiting = true;
+    if (!this.#bookWaiting) return false;
+    if (this.#bookCooldown !== undefined && !now) return false;
+    this.#bookWaiting = false;
+    this.#clearBookCooldown();
+    this.#bookCooldown = setTimeout(this.#bookCooled, BOOK_MIN_MS);
+    return true;
+  }
+
+  #bookCooled = (): void => {
+    this.#bookCooldown = undefined;
+    if (!this.#bookWaiting || this.#state === "ended") return;
+    try {
+      this.#publishChanges();
+    } catch (e) {
+      this.#fail(e);
+    }
+  };
 
   // ---- screens ----------------------------------------------------------------
 
@@ -484,7 +522,8 @@ export class LiveMarket {
     ]);
   }
 
-  #publishChanges(): void {
+  /** `final`: a pause or the end, after which screens must show the book as it stands. */
+  #publishChanges(final = false): void {
     const c = this.#elo.takeChanges();
     const at = this.#elo.now;
     const people = this.options.participants;
@@ -519,7 +558,7 @@ export class LiveMarket {
       }));
     }
     // one object for every seat: the channel serialises it once
-    if (c.book) {
+    if (this.#bookDue(c.book, final)) {
       const book: UpdateBody = {
         type: "book",
         round_ms: at,

@@ -16,6 +16,7 @@ import { REPLAY_DEPTH, SubjectChannel, type SubjectSocket } from "../session/sub
 import type { OwnOrder, SubjectSnapshot } from "../protocol/subject_protocol.ts";
 import type { RoundStart } from "../eventlog/event_kinds.ts";
 import { marketAt } from "../session/market_replay.ts";
+import { BOOK_MIN_MS } from "../session/live_market.ts";
 import { planSession, roundInput } from "../session/round_inputs.ts";
 
 const CONFIGS = new URL("../configs/", import.meta.url).pathname;
@@ -414,6 +415,86 @@ Deno.test("live sessions: decisions of one moment reach the screen together, eac
   assert.deepEqual(update.created.map((o) => [o.side, o.price]), prices.map((p) => ["B", p]));
   // the first on its way and the latest; the two between are superseded before they rest
   assert.deepEqual(update.orders.map((o) => o.price), [990_000, 960_000]);
+  session.endRound();
+  r.close();
+});
+
+/** One market of ten people, everyone manual, slow orders: a book many change at once. */
+const TEN_SEATS = `
+session:
+  session-name: book_pace
+  environment: elo
+  num-rounds: 1
+  trial-rounds: []
+  seed: 7
+market:
+  auction-format: CDA
+  number-of-markets: 1
+  traders-per-market: 10
+flow:
+  round-start: experimenter
+parameters:
+  session-duration: 30
+  default-role: manual
+  include-manual-role: true
+  slow-latency-ms: 200
+exogenous-events:
+  investor-arrivals: [data/investor_focal_T1_May2021.csv]
+  external-feed: [data/external_feed_T1_May2021.csv]
+`;
+
+class TimedScreen extends Screen {
+  readonly at: number[] = [];
+  override send(text: string): void {
+    super.send(text);
+    this.at.push(performance.now());
+  }
+}
+
+Deno.test("live sessions: a busy market's book reaches bystanders at most every BOOK_MIN_MS, ending at the book as it stands", async () => {
+  const { registry: r } = await registry();
+  const session = await r.create(TEN_SEATS);
+  const screens = session.participants.map((p) => {
+    const screen = new TimedScreen();
+    session.connect(p, screen);
+    return { p, screen };
+  });
+  await session.startRound();
+  await sleep(50);
+  const bystander = screens[0].screen;
+  const before = bystander.got.length;
+  // nine traders quote in turns of their own, as orders come from sockets
+  // under load; each changes the book when it reaches the exchange
+  for (let i = 1; i < screens.length; i++) {
+    const { p, screen } = screens[i];
+    session.handle(p, screen, { type: "order", side: "B", price: 900_000 - i * 10_000 });
+    await sleep(2);
+    session.handle(p, screen, { type: "order", side: "S", price: 1_100_000 + i * 10_000 });
+    await sleep(2);
+  }
+  // (investors' orders, from 1.5 s on, are not counted)
+  const everyQuote = (m: Record<string, unknown>) =>
+    (m.levels as { price: number; bid_volume: number; offer_volume: number }[])
+      .reduce((n, l) =>
+        n + (l.price <= 890_000 ? l.bid_volume : 0) +
+        (l.price >= 1_110_000 ? l.offer_volume : 0), 0) === 18;
+  await until("the bystander's book to show every quote", () => {
+    const book = bystander.last("book");
+    return book !== undefined && everyQuote(book);
+  });
+  const books = bystander.got.map((m, i) => ({ m, at: bystander.at[i] })).slice(before)
+    .filter(({ m }) => m.type === "book");
+  // a quote behind the best moves the depth on screen too, not only a new best
+  assert.ok(
+    (books.at(-1)!.m.round_ms as number) < 1_000,
+    `every quote shown only at ${books.at(-1)!.m.round_ms} ms`,
+  );
+  const span = books.at(-1)!.at - books[0].at;
+  assert.ok(books.length >= 2, "the book moved on screen while the quotes arrived");
+  assert.ok(
+    books.length <= Math.ceil(span / BOOK_MIN_MS) + 1,
+    `${books.length} book updates in ${span.toFixed(1)} ms`,
+  );
   session.endRound();
   r.close();
 });
