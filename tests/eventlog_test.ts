@@ -173,6 +173,10 @@ for (const backend of BACKENDS) {
           () => log.append([{ ...marketEvents("S1/m2", 4, 1)[0], data: { s: "a\u0000b" } }]),
           RangeError,
         );
+        await rejectsWith(
+          () => log.append([{ ...marketEvents("S1/m2", 4, 1)[0], data: { s: "a\ud800b" } }]),
+          RangeError,
+        );
         await rejectsWith(() => log.append(marketEvents("S1/m2", 0, 1)), RangeError);
         assert.deepStrictEqual(await log.lastSeq("S1/m2"), 3);
         await log.append([]);
