@@ -29,18 +29,27 @@ export interface SubjectSocket {
  */
 const bodies = new WeakMap<UpdateBody, string>();
 
-function numbered(seq: number, update: UpdateBody): string {
+function bodyOf(update: UpdateBody): string {
   let body = bodies.get(update);
   if (body === undefined) {
     body = JSON.stringify(update);
     bodies.set(update, body);
   }
-  // `{"seq":n,` then the body's fields: the same text as stringifying {seq, ...update}
+  return body;
+}
+
+/** `{"seq":n,` then the body's fields: the same text as stringifying {seq, ...update}. */
+function numbered(seq: number, body: string): string {
   return body === "{}" ? `{"seq":${seq}}` : `{"seq":${seq},${body.slice(1)}`;
 }
 
 export class SubjectChannel {
   #seq = BOOT_SEQ;
+  /**
+   * The bodies of the latest updates, the first numbered #firstRecentSeq:
+   * a body sent to every seat of a market is held once, not once per seat
+   * (under load these were most of what the server kept alive).
+   */
   readonly #recent: string[] = [];
   #firstRecentSeq = BOOT_SEQ + 1;
   readonly #sockets = new Set<SubjectSocket>();
@@ -64,9 +73,12 @@ export class SubjectChannel {
   /** Numbers the update, keeps it, sends it to every open socket. */
   publish(update: UpdateBody): number {
     const seq = ++this.#seq;
-    const text = numbered(seq, update);
-    this.#keep(text);
-    for (const s of this.#sockets) s.send(text);
+    const body = bodyOf(update);
+    this.#keep(body);
+    if (this.#sockets.size > 0) {
+      const text = numbered(seq, body);
+      for (const s of this.#sockets) s.send(text);
+    }
     return seq;
   }
 
@@ -75,13 +87,13 @@ export class SubjectChannel {
    * kept too, so the numbers stay contiguous for a replay.
    */
   direct(socket: SubjectSocket, update: UpdateBody): void {
-    const text = numbered(++this.#seq, update);
-    this.#keep(text);
-    socket.send(text);
+    const body = bodyOf(update);
+    this.#keep(body);
+    socket.send(numbered(++this.#seq, body));
   }
 
-  #keep(text: string): void {
-    this.#recent.push(text);
+  #keep(body: string): void {
+    this.#recent.push(body);
     // trimmed in blocks: at least REPLAY_DEPTH are held, and an update costs O(1)
     if (this.#recent.length > 2 * REPLAY_DEPTH) {
       const drop = this.#recent.length - REPLAY_DEPTH;
@@ -96,6 +108,7 @@ export class SubjectChannel {
    */
   since(lastSeq: number): string[] | null {
     if (lastSeq > this.#seq || lastSeq < this.#firstRecentSeq - 1) return null;
-    return this.#recent.slice(lastSeq - this.#firstRecentSeq + 1);
+    const from = lastSeq - this.#firstRecentSeq + 1;
+    return this.#recent.slice(from).map((body, i) => numbered(lastSeq + 1 + i, body));
   }
 }
