@@ -42,10 +42,10 @@ const CLOCK_MARK_MS = 1000;
 const WALLET_DRIFT_MS = 250;
 /**
  * A market's book goes to its screens at most this often (a trailing
- * update carries the last change). A screen redraws at 60 Hz, so nobody
- * sees the difference; under load a busy market changed its book with
- * nearly every order, and sending each change to every seat was most of
- * what the server wrote. Acknowledgements, fills and wallets are not held.
+ * update carries the last change): about one redraw of a 60 Hz screen.
+ * Under load a busy market changes its book with nearly every order, and
+ * each change goes to every seat. Acknowledgements, fills and wallets are
+ * not held.
  */
 export const BOOK_MIN_MS = 20;
 /** Trades kept for screens and the monitor. */
@@ -400,7 +400,8 @@ export class LiveMarket {
 
   #bookCooled = (): void => {
     this.#bookCooldown = undefined;
-    if (!this.#bookWaiting || this.#state === "ended") return;
+    // a pause or the end sent the book as it stood; a stopped market sends nothing more
+    if (!this.#bookWaiting || this.#state !== "running") return;
     try {
       this.#publishChanges();
     } catch (e) {

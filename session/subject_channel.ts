@@ -47,8 +47,7 @@ export class SubjectChannel {
   #seq = BOOT_SEQ;
   /**
    * The bodies of the latest updates, the first numbered #firstRecentSeq:
-   * a body sent to every seat of a market is held once, not once per seat
-   * (under load these were most of what the server kept alive).
+   * a body sent to every seat of a market is held once, not once per seat.
    */
   readonly #recent: string[] = [];
   #firstRecentSeq = BOOT_SEQ + 1;
