@@ -253,8 +253,10 @@ export class LiveMarket {
 
   pause(reason: string): void {
     if (this.#state !== "running") return;
-    this.#catchUp();
+    // the clock stops first: a millisecond passing between the two would
+    // leave the market behind the time the pause shows (and a replay to it)
     this.clock.pause();
+    this.#catchUp();
     this.#state = "paused";
     this.#input("pause", { reason }, this.#elo.now);
     this.#clearTimer();
