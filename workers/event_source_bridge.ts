@@ -7,10 +7,12 @@
  * bridge: each call is a message to the server's thread, answered there
  * by the real log.
  *
- * A read's entries cross as one JSON text rather than as objects: copying
+ * A read's entries cross as one text rather than as objects: copying
  * thousands of objects between threads stalls the server's thread for
- * milliseconds (2.4 µs an entry), where writing them out costs a fifth of
- * that and the parsing happens in the worker.
+ * milliseconds (2.4 µs an entry). Each entry is its id and the event's
+ * journal line, whose data text goes in as it is, not escaped into a
+ * string a second time; the worker cuts the data text back out without
+ * parsing it. Acknowledgements come back as one text of ids the same way.
  */
 
 import type {
@@ -19,25 +21,83 @@ import type {
   ReadGroupOptions,
   SourceEntry,
 } from "../eventlog/event_source.ts";
+import { eventJson } from "../eventlog/event_source.ts";
 
-/** A read's entries as JSON: `[[id, stream, seq, wallMs, round, roundMs, kind, dataJson], …]`. */
+/**
+ * A read's entries, a line each: the id as JSON, a tab, the event as
+ * {@link eventJson} writes it. JSON text holds no raw tab or newline.
+ */
 export function packEntries(entries: readonly SourceEntry[]): string {
-  let text = "[";
+  let text = "";
   for (let i = 0; i < entries.length; i++) {
-    const { id, event: e } = entries[i];
-    if (i > 0) text += ",";
-    text += `[${JSON.stringify(id)},${JSON.stringify(e.stream)},${e.seq},${e.wallMs},` +
-      `${e.round},${e.roundMs},${JSON.stringify(e.kind)},${JSON.stringify(e.dataJson)}]`;
+    text += `${JSON.stringify(entries[i].id)}\t${eventJson(entries[i].event)}\n`;
   }
-  return text + "]";
+  return text;
 }
 
-type PackedEntry = [string, string, number, number, number | null, number | null, string, string];
+/**
+ * The data is the last member of an event's line, and the first `,"data":`
+ * in it is that member's key: inside a JSON string every quote is escaped.
+ */
+const DATA_KEY = ',"data":';
 
 export function unpackEntries(text: string): SourceEntry[] {
-  return (JSON.parse(text) as PackedEntry[]).map((
-    [id, stream, seq, wallMs, round, roundMs, kind, dataJson],
-  ) => ({ id, event: { stream, seq, wallMs, round, roundMs, kind, dataJson } }));
+  const out: SourceEntry[] = [];
+  let start = 0;
+  while (start < text.length) {
+    const end = text.indexOf("\n", start);
+    const tab = text.indexOf("\t", start);
+    const key = text.indexOf(DATA_KEY, tab);
+    if (end < 0 || tab < 0 || tab > end || key < 0 || key > end) {
+      throw new Error(`the bridge received a malformed entry at character ${start}`);
+    }
+    const head = JSON.parse(`${text.slice(tab + 1, key)}}`) as Omit<
+      SourceEntry["event"],
+      "dataJson"
+    >;
+    out.push({
+      id: JSON.parse(text.slice(start, tab)) as string,
+      event: {
+        stream: head.stream,
+        seq: head.seq,
+        wallMs: head.wallMs,
+        round: head.round,
+        roundMs: head.roundMs,
+        kind: head.kind,
+        dataJson: text.slice(key + DATA_KEY.length, end - 1),
+      },
+    });
+    start = end + 1;
+  }
+  return out;
+}
+
+/** Acknowledged entries as `stream NUL id NUL seq NUL …`: a stream name holds no NUL. */
+export function packAcks(entries: readonly SourceEntry[]): string {
+  let text = "";
+  for (const e of entries) text += `${e.event.stream}\0${e.id}\0${e.event.seq}\0`;
+  return text;
+}
+
+/** The entries as far as acknowledging needs them: id, stream and seq. */
+export function unpackAcks(text: string): SourceEntry[] {
+  const parts = text.split("\0");
+  const out: SourceEntry[] = [];
+  for (let i = 0; i + 2 < parts.length; i += 3) {
+    out.push({
+      id: parts[i + 1],
+      event: {
+        stream: parts[i],
+        seq: Number(parts[i + 2]),
+        wallMs: 0,
+        round: null,
+        roundMs: null,
+        kind: "",
+        dataJson: "",
+      },
+    });
+  }
+  return out;
 }
 
 type Method = "readGroup" | "ack" | "backlog" | "streams";
@@ -96,12 +156,7 @@ export class BridgedEventSource implements EventSource {
   }
 
   ack(group: string, entries: readonly SourceEntry[]): Promise<void> {
-    // the server's log needs only the ids and streams to acknowledge
-    const slim = entries.map((e) => ({
-      id: e.id,
-      event: { stream: e.event.stream, seq: e.event.seq },
-    }));
-    return this.#call("ack", [group, slim]);
+    return this.#call("ack", [group, packAcks(entries)]);
   }
 
   backlog(group: string): Promise<GroupBacklog> {
@@ -124,7 +179,7 @@ export async function answerSourceCall(
     const value = call.method === "readGroup"
       ? packEntries((await source.readGroup(args[0], args[1], args[2])).entries)
       : call.method === "ack"
-      ? await source.ack(args[0], args[1])
+      ? await source.ack(args[0], unpackAcks(args[1]))
       : call.method === "backlog"
       ? await source.backlog(args[0])
       : await source.streams(args[0]);
