@@ -39,6 +39,12 @@ export interface ReadGroupOptions {
   claimIdleMs?: number;
 }
 
+/** What acknowledging an entry needs of it: its id and its stream. */
+export interface AckEntry {
+  id: string;
+  event: Pick<EncodedEvent, "stream">;
+}
+
 export interface GroupBacklog {
   /** Delivered to a consumer of the group and not yet acknowledged. */
   pending: number;
@@ -61,7 +67,7 @@ export interface EventSource {
     options?: ReadGroupOptions,
   ): Promise<{ entries: SourceEntry[] }>;
   /** Marks entries done for the group; unknown or already acknowledged ones are ignored. */
-  ack(group: string, entries: readonly SourceEntry[]): Promise<void>;
+  ack(group: string, entries: readonly AckEntry[]): Promise<void>;
   /** What the group has yet to finish, summed over all streams. */
   backlog(group: string): Promise<GroupBacklog>;
   /** Every stream name starting with `prefix` (all when omitted). */

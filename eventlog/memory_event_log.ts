@@ -14,6 +14,7 @@ import { EventLogUnavailableError, EventSequenceError } from "./log_event.ts";
 import type { EventLog, LogEvent } from "./log_event.ts";
 import { decodeEvent, encodeEvent, eventJson } from "./event_source.ts";
 import type {
+  AckEntry,
   EncodedEvent,
   EventSource,
   GroupBacklog,
@@ -287,7 +288,7 @@ export class MemoryEventLog implements EventLog, EventSource {
     return out;
   }
 
-  ack(group: string, entries: readonly SourceEntry[]): Promise<void> {
+  ack(group: string, entries: readonly AckEntry[]): Promise<void> {
     const g = this.#groups.get(group);
     if (g !== undefined) {
       for (const e of entries) g.pending.delete(`${e.event.stream}\n${e.id}`);

@@ -27,6 +27,7 @@ import { EventLogUnavailableError, EventSequenceError } from "./log_event.ts";
 import type { EventLog, LogEvent } from "./log_event.ts";
 import { decodeEvent, encodeEvent } from "./event_source.ts";
 import type {
+  AckEntry,
   EncodedEvent,
   EventSource,
   GroupBacklog,
@@ -540,7 +541,7 @@ export class RedisEventLog implements EventLog, EventSource {
     return { entries };
   }
 
-  async ack(group: string, entries: readonly SourceEntry[]): Promise<void> {
+  async ack(group: string, entries: readonly AckEntry[]): Promise<void> {
     const byStream = new Map<string, string[]>();
     for (const e of entries) {
       const ids = byStream.get(e.event.stream);

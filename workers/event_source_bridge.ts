@@ -16,6 +16,7 @@
  */
 
 import type {
+  AckEntry,
   EventSource,
   GroupBacklog,
   ReadGroupOptions,
@@ -72,30 +73,18 @@ export function unpackEntries(text: string): SourceEntry[] {
   return out;
 }
 
-/** Acknowledged entries as `stream NUL id NUL seq NUL …`: a stream name holds no NUL. */
-export function packAcks(entries: readonly SourceEntry[]): string {
+/** Acknowledged entries as `stream NUL id NUL …`: a stream name holds no NUL. */
+export function packAcks(entries: readonly AckEntry[]): string {
   let text = "";
-  for (const e of entries) text += `${e.event.stream}\0${e.id}\0${e.event.seq}\0`;
+  for (const e of entries) text += `${e.event.stream}\0${e.id}\0`;
   return text;
 }
 
-/** The entries as far as acknowledging needs them: id, stream and seq. */
-export function unpackAcks(text: string): SourceEntry[] {
+export function unpackAcks(text: string): AckEntry[] {
   const parts = text.split("\0");
-  const out: SourceEntry[] = [];
-  for (let i = 0; i + 2 < parts.length; i += 3) {
-    out.push({
-      id: parts[i + 1],
-      event: {
-        stream: parts[i],
-        seq: Number(parts[i + 2]),
-        wallMs: 0,
-        round: null,
-        roundMs: null,
-        kind: "",
-        dataJson: "",
-      },
-    });
+  const out: AckEntry[] = [];
+  for (let i = 0; i + 1 < parts.length; i += 2) {
+    out.push({ id: parts[i + 1], event: { stream: parts[i] } });
   }
   return out;
 }
@@ -155,7 +144,7 @@ export class BridgedEventSource implements EventSource {
     return { entries: unpackEntries(packed) };
   }
 
-  ack(group: string, entries: readonly SourceEntry[]): Promise<void> {
+  ack(group: string, entries: readonly AckEntry[]): Promise<void> {
     return this.#call("ack", [group, packAcks(entries)]);
   }
 

@@ -39,8 +39,7 @@ export interface PersisterOptions {
    * The share of one core the inserts may take over time, in (0, 1]
    * (default 1: no limit). After a batch that took t ms (its insert and its
    * acknowledgement) the next read waits until t / share has passed since
-   * the batch began. For a database in
-   * this process's own threads (PGlite), whose inserts compete with the
+   * the batch began. For a database in this process's own threads (PGlite), whose inserts compete with the
    * markets for CPU: under a burst the copy lags and catches up afterwards,
    * instead of taking a core from the subjects' screens.
    */
